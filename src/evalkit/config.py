@@ -1,0 +1,161 @@
+"""The evaluation config (``evaluation.yml``): one file names the data, periods, sites and rules.
+
+Every key has a documented default except ``name`` and ``data_dir``. Unknown keys are an error
+(a typo such as ``disclousre`` must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evalkit.errors import ConfigError
+
+__all__ = ["DEFAULT_NOTEBOOKS", "EvaluationConfig", "load_config", "write_config"]
+
+DEFAULT_NOTEBOOKS = [
+    "00_data_quality",
+    "01_reach_and_equity",
+    "02_wellbeing_outcomes",
+    "03_lifestyle_kpis",
+    "04_realist_synthesis",
+    "05_summary",
+]
+
+
+@dataclass
+class EvaluationConfig:
+    """A parsed ``evaluation.yml``.
+
+    Paths in the file are relative to the file's own folder; :attr:`data_dir` is resolved.
+
+    Examples
+    --------
+    >>> cfg = EvaluationConfig(name="Demo", data_dir=Path("."))
+    >>> cfg.disclosure["threshold"]
+    8
+    """
+
+    name: str
+    data_dir: Path
+    periods: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    notebooks: list[str] = field(default_factory=lambda: list(DEFAULT_NOTEBOOKS))
+    notebooks_dir: Path | None = None
+    population_imd_quintile_share: dict[int, float] = field(
+        default_factory=lambda: {1: 0.2, 2: 0.2, 3: 0.2, 4: 0.2, 5: 0.2}
+    )
+    target_most_deprived: dict[str, Any] = field(
+        default_factory=lambda: {"quintiles": [1], "share": 0.30}
+    )
+    instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disclosure: dict[str, Any] = field(default_factory=lambda: {"threshold": 8, "round_to": 5})
+    kpis: list[dict[str, Any]] | None = None
+    qualitative: dict[str, Any] = field(default_factory=dict)
+    realist: dict[str, Any] = field(default_factory=lambda: {"min_n": 30})
+    titles: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """Folder holding the config file (or the current folder for an in-memory config)."""
+        return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def extracts_dir(self) -> Path:
+        """Folder of provider extracts."""
+        return self.data_dir / "extracts"
+
+    @property
+    def validated_dir(self) -> Path:
+        """Folder evalkit writes clean tables, quarantine and reconciliation into."""
+        return self.data_dir / "validated"
+
+    @property
+    def qual_dir(self) -> Path:
+        """Folder of qualitative inputs."""
+        return self.data_dir / "qual"
+
+    @property
+    def suppression_threshold(self) -> int:
+        """Smallest count shown in a report; counts 1..threshold-1 are suppressed."""
+        return int(self.disclosure.get("threshold", 8))
+
+
+_FIELDS = set(EvaluationConfig.__dataclass_fields__) - {"path"}
+
+
+def load_config(path: str | Path) -> EvaluationConfig:
+    """Read and check an ``evaluation.yml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file.
+
+    Returns
+    -------
+    EvaluationConfig
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not a YAML mapping, lacks ``name``/``data_dir`` or has an
+        unknown key.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "evaluation.yml").write_text("name: Demo\\ndata_dir: .\\nperiods: [2026-Q1]\\n")
+    >>> load_config(d / "evaluation.yml").periods
+    ['2026-Q1']
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found. Create one with `evalkit init DIR`.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}).") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings, got {type(raw).__name__}.")
+    unknown = sorted(set(raw) - _FIELDS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(_FIELDS))}."
+        )
+    for key in ("name", "data_dir"):
+        if not raw.get(key):
+            raise ConfigError(f"{path}: required setting '{key}' is missing.")
+    raw = dict(raw)
+    raw["data_dir"] = (path.parent / str(raw["data_dir"])).resolve()
+    if raw.get("notebooks_dir"):
+        raw["notebooks_dir"] = (path.parent / str(raw["notebooks_dir"])).resolve()
+    raw["periods"] = [str(p) for p in raw.get("periods") or []]
+    raw["sites"] = [str(s) for s in raw.get("sites") or []]
+    if "population_imd_quintile_share" in raw:
+        shares = {int(k): float(v) for k, v in raw["population_imd_quintile_share"].items()}
+        if sorted(shares) != [1, 2, 3, 4, 5] or abs(sum(shares.values()) - 1) > 0.01:
+            raise ConfigError(
+                f"{path}: population_imd_quintile_share needs quintiles 1-5 summing to 1 "
+                f"(got {shares})."
+            )
+        raw["population_imd_quintile_share"] = shares
+    defaults = EvaluationConfig(name="", data_dir=Path("."))
+    for key in ("disclosure", "realist", "target_most_deprived"):
+        if key in raw:
+            raw[key] = {**getattr(defaults, key), **(raw[key] or {})}
+    return EvaluationConfig(**raw, path=path.resolve())
+
+
+def write_config(config: dict[str, Any], path: str | Path) -> Path:
+    """Write a config mapping as YAML (keys in the order given) and return the path."""
+    path = Path(path)
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path

@@ -1,0 +1,54 @@
+"""Exception types raised by evalkit.
+
+Every user-facing error says what is wrong, where, and what would fix it. Callers can catch
+:class:`EvalkitError` to handle any of them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "DisclosureError",
+    "EvalkitError",
+    "PipelineError",
+    "QualImportError",
+    "ScoringError",
+    "StatisticsError",
+    "ValidationError",
+]
+
+
+class EvalkitError(Exception):
+    """Base class of every error evalkit raises on purpose."""
+
+
+class ConfigError(EvalkitError):
+    """The evaluation config (``evaluation.yml``) is missing, malformed or inconsistent."""
+
+
+class ValidationError(EvalkitError):
+    """Input data broke a schema rule; ``issues`` holds one row per failure."""
+
+    def __init__(self, message: str, issues=None) -> None:
+        super().__init__(message)
+        self.issues = issues
+
+
+class ScoringError(EvalkitError):
+    """An instrument could not be scored (e.g. an item value outside its response range)."""
+
+
+class StatisticsError(EvalkitError):
+    """A statistic was asked for with inputs it cannot be computed from."""
+
+
+class QualImportError(EvalkitError):
+    """A qualitative project or export could not be read faithfully."""
+
+
+class PipelineError(EvalkitError):
+    """Running or rendering the report failed; the message names the notebook and cell."""
+
+
+class DisclosureError(EvalkitError):
+    """A rendered report would disclose personal data or small numbers."""
