@@ -43,7 +43,7 @@ class EvaluationConfig:
     data_dir: Path
     periods: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)
-    providers: list[str] = field(default_factory=list)
+    providers: list[dict[str, str]] = field(default_factory=list)
     notebooks: list[str] = field(default_factory=lambda: list(DEFAULT_NOTEBOOKS))
     notebooks_dir: Path | None = None
     population_imd_quintile_share: dict[int, float] = field(
