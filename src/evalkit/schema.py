@@ -133,7 +133,7 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """A measure that may appear in ``measures.measure`` (an instrument item or a lifestyle value)."""
+    """A measure allowed in ``measures.measure``: an instrument item or a lifestyle value."""
 
     name: str
     description: str

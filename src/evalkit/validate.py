@@ -254,7 +254,6 @@ def _wide_to_measures(raw: RawTable, table: str, out: _Collector, recon: list[di
     """Check a wide template's identifying columns and melt it into measure rows."""
     spec = TABLES[table]
     missing = _check_header(raw, table, spec.names, out)
-    id_specs = [c for c in spec.columns if c.name in ("client_id", "timepoint", "date")]
     measure_cols = [c for c in spec.names if c in MEASURES and c in raw.frame.columns]
     blank_cells = int(raw.frame[measure_cols].isna().sum().sum()) if measure_cols else 0
     long_raw = melt_wide(raw.frame, measure_cols)
