@@ -31,6 +31,7 @@ __all__ = [
     "ISSUE_COLUMNS",
     "ValidationResult",
     "format_issues",
+    "input_paths",
     "validate_directory",
     "validate_files",
     "write_validation",
@@ -484,7 +485,9 @@ def validate_files(
     )
 
 
-def _inputs(directory: Path) -> list[Path]:
+def input_paths(directory: str | Path) -> list[Path]:
+    """Every extract (``extracts/``) and qualitative table (``qual/``) validation reads, sorted."""
+    directory = Path(directory)
     found = []
     for folder in (directory / "extracts", directory / "qual"):
         if folder.is_dir():
@@ -493,7 +496,7 @@ def _inputs(directory: Path) -> list[Path]:
                 for p in folder.iterdir()
                 if p.suffix.lower() in READABLE_SUFFIXES and not p.name.startswith("~$")
             ]
-    return found
+    return sorted(found)
 
 
 def validate_directory(
@@ -524,7 +527,7 @@ def validate_directory(
 'rule': 'out-of-range item value (1 to 5)'}
     """
     directory = Path(directory)
-    return validate_files(_inputs(directory), root=directory, config=config)
+    return validate_files(input_paths(directory), root=directory, config=config)
 
 
 def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
