@@ -167,7 +167,7 @@ def test_constant_change_keeps_wilcoxon_and_d_av():
 def test_errors_name_the_problem(worked):
     with pytest.raises(StatisticsError, match="wemwbs_totl"):
         before_after(worked, "wemwbs_totl")
-    with pytest.raises(StatisticsError, match="timepoint 'exti'"):
+    with pytest.raises(StatisticsError, match="timepoint 'exti' is not a known"):
         before_after(worked, "wemwbs_total", followup="exti")
     with pytest.raises(StatisticsError, match="higher_is_better"):
         before_after(worked, "wemwbs_total", meaningful_change=3)

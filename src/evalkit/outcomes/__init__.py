@@ -5,12 +5,25 @@ One module per family of methods, each returning tidy DataFrames with documented
 * :mod:`evalkit.outcomes.pairing` — baseline and follow-up side by side, per client;
 * :mod:`evalkit.outcomes.paired` — :func:`before_after` (change, t / Wilcoxon, d_z, d_av,
   meaningful and reliable change);
+* :mod:`evalkit.outcomes.attrition` — :func:`attrition` (follow-up rates, completers vs lost);
 """
 
+from evalkit.outcomes.attrition import (
+    ATTRITION_COLUMNS,
+    DEFAULT_CHARACTERISTICS,
+    attrition,
+    standardised_mean_difference,
+    wilson_interval,
+)
 from evalkit.outcomes.paired import BEFORE_AFTER_COLUMNS, ChangeRule, before_after, paired_change
 from evalkit.outcomes.pairing import PAIRED_COLUMNS, pair_timepoints
 
 __all__ = [
+    "ATTRITION_COLUMNS",
+    "DEFAULT_CHARACTERISTICS",
+    "attrition",
+    "standardised_mean_difference",
+    "wilson_interval",
     "BEFORE_AFTER_COLUMNS",
     "PAIRED_COLUMNS",
     "ChangeRule",

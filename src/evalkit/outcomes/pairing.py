@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from evalkit.errors import StatisticsError
+from evalkit.schema import TIMEPOINTS
 
 __all__ = ["PAIRED_COLUMNS", "pair_timepoints", "require_columns"]
 
@@ -90,8 +91,8 @@ def pair_timepoints(
     Raises
     ------
     StatisticsError
-        If a column is missing, a timepoint label is absent from a non-empty table (a likely
-        typo), or a client has two rows at the same timepoint.
+        If a column is missing, a timepoint label is neither a schema timepoint nor present
+        in the table (a likely typo), or a client has two rows at the same timepoint.
 
     Examples
     --------
@@ -110,10 +111,10 @@ def pair_timepoints(
         )
     present = set(scored["timepoint"].dropna().astype(str))
     for label in (baseline, followup):
-        if len(scored) and label not in present:
+        if label not in present and label not in TIMEPOINTS:
             raise StatisticsError(
-                f"scored: timepoint '{label}' does not occur in column 'timepoint'; "
-                f"timepoints present: {', '.join(sorted(present))}."
+                f"scored: timepoint '{label}' is not a known timepoint ({', '.join(TIMEPOINTS)}) "
+                f"and does not occur in column 'timepoint' (present: {', '.join(sorted(present))})."
             )
     rows = scored.loc[scored["timepoint"].isin([baseline, followup])]
     duplicated = rows.duplicated(["client_id", "timepoint"], keep=False)
