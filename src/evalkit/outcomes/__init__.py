@@ -6,6 +6,7 @@ One module per family of methods, each returning tidy DataFrames with documented
 * :mod:`evalkit.outcomes.paired` — :func:`before_after` (change, t / Wilcoxon, d_z, d_av,
   meaningful and reliable change);
 * :mod:`evalkit.outcomes.attrition` — :func:`attrition` (follow-up rates, completers vs lost);
+* :mod:`evalkit.outcomes.sensitivity` — :func:`sensitivity` (complete case vs BOCF vs MICE);
 """
 
 from evalkit.outcomes.attrition import (
@@ -17,6 +18,12 @@ from evalkit.outcomes.attrition import (
 )
 from evalkit.outcomes.paired import BEFORE_AFTER_COLUMNS, ChangeRule, before_after, paired_change
 from evalkit.outcomes.pairing import PAIRED_COLUMNS, pair_timepoints
+from evalkit.outcomes.sensitivity import (
+    POOLED_COLUMNS,
+    SENSITIVITY_COLUMNS,
+    pool_rubin,
+    sensitivity,
+)
 
 __all__ = [
     "ATTRITION_COLUMNS",
@@ -26,8 +33,12 @@ __all__ = [
     "wilson_interval",
     "BEFORE_AFTER_COLUMNS",
     "PAIRED_COLUMNS",
+    "POOLED_COLUMNS",
+    "SENSITIVITY_COLUMNS",
     "ChangeRule",
     "before_after",
     "pair_timepoints",
     "paired_change",
+    "pool_rubin",
+    "sensitivity",
 ]
