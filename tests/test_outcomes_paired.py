@@ -87,6 +87,22 @@ def test_symptom_scores_improve_downwards():
     assert labels["meaningful"].isna().all()
 
 
+def test_thresholds_default_to_the_instrument_definition(worked):
+    # WEMWBS: meaningful change >= 3 points; RCI 1.96 * sqrt(2) * 8.96 * sqrt(1 - 0.91) = 7.45
+    # (reference/measures.md 1.4). Changes 5, 1, 6, -2, 7, 3: 4 meaningful, none reaches 7.45.
+    row = before_after(worked, "wemwbs_total").iloc[0]
+    assert row["n_meaningful_improvement"] == 4
+    assert row["n_reliable_improvement"] == 0
+    assert row["note"] == ""
+    # PHQ-9: NHS Talking Therapies reliable improvement = a fall of 6 or more; lower is better.
+    rule = ChangeRule.for_measure("phq9_total")
+    assert (rule.reliable_change, rule.higher_is_better) == (6, False)
+    # A score that is not an instrument's has no thresholds: shares are NaN with a reason.
+    plain = before_after(worked.rename(columns={"wemwbs_total": "score"}), "score").iloc[0]
+    assert np.isnan(plain["pct_meaningful_improvement"])
+    assert "no meaningful-change threshold" in plain["note"]
+
+
 def test_by_group_keeps_every_group(worked):
     out = before_after(worked, "wemwbs_total", by="site")
     assert out["site"].tolist() == ["North", "South"]
@@ -170,7 +186,7 @@ def test_errors_name_the_problem(worked):
     with pytest.raises(StatisticsError, match="timepoint 'exti' is not a known"):
         before_after(worked, "wemwbs_total", followup="exti")
     with pytest.raises(StatisticsError, match="higher_is_better"):
-        before_after(worked, "wemwbs_total", meaningful_change=3)
+        before_after(worked.rename(columns={"wemwbs_total": "score"}), "score", reliable_change=3)
     twice = pd.concat([worked, worked.iloc[[0]]])
     with pytest.raises(StatisticsError, match="client 'c1' has 2 rows"):
         before_after(twice, "wemwbs_total")

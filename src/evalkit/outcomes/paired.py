@@ -8,7 +8,7 @@ Examples
 ...     "timepoint": ["baseline", "exit"] * 3,
 ...     "wemwbs_total": [40.0, 45.0, 38.0, 39.0, 50.0, 56.0],
 ... })
->>> row = before_after(scored, "wemwbs_total", meaningful_change=3, higher_is_better=True)
+>>> row = before_after(scored, "wemwbs_total")  # WEMWBS: meaningful change >= 3 points
 >>> row[["n_paired", "mean_change", "pct_meaningful_improvement"]].round(2)
    n_paired  mean_change  pct_meaningful_improvement
 0         3          4.0                       66.67
@@ -24,6 +24,7 @@ import pingouin as pg
 from scipy import stats
 
 from evalkit.errors import StatisticsError
+from evalkit.instruments.definitions import DEFINITIONS
 from evalkit.outcomes.pairing import pair_timepoints
 
 __all__ = ["BEFORE_AFTER_COLUMNS", "ChangeRule", "before_after", "paired_change"]
@@ -101,6 +102,51 @@ class ChangeRule:
     meaningful_change: float | None
     reliable_change: float | None
     higher_is_better: bool
+
+    @classmethod
+    def for_measure(
+        cls,
+        measure: str,
+        meaningful_change: float | None = None,
+        reliable_change: float | None = None,
+        higher_is_better: bool | None = None,
+    ) -> ChangeRule:
+        """The rule for a score column, from its instrument definition unless given explicitly.
+
+        Parameters
+        ----------
+        measure : str
+            Score column; when it is an instrument's ``score_column`` (``wemwbs_total``,
+            ``swemwbs_metric``, ``phq9_total`` ...) the definition's ``meaningful_change``,
+            ``reliable_change_index`` and ``higher_is_better`` are the defaults.
+        meaningful_change, reliable_change, higher_is_better : optional
+            Explicit values, which win over the definition.
+
+        Raises
+        ------
+        StatisticsError
+            If a threshold applies but the direction of improvement is unknown.
+
+        Examples
+        --------
+        >>> ChangeRule.for_measure("phq9_total")
+        ChangeRule(meaningful_change=6, reliable_change=6, higher_is_better=False)
+        """
+        definition = next((d for d in DEFINITIONS.values() if d.score_column == measure), None)
+        if definition is not None:
+            if meaningful_change is None:
+                meaningful_change = definition.meaningful_change
+            if reliable_change is None:
+                reliable_change = definition.reliable_change_index
+            if higher_is_better is None:
+                higher_is_better = definition.higher_is_better
+        has_threshold = meaningful_change is not None or reliable_change is not None
+        if has_threshold and higher_is_better is None:
+            raise StatisticsError(
+                f"{measure}: say whether a higher score is better (higher_is_better=True for "
+                "wellbeing scores, False for symptom scores) so change can be classified."
+            )
+        return cls(meaningful_change, reliable_change, bool(higher_is_better))
 
     def classify(self, change: pd.Series) -> pd.DataFrame:
         """Label each change as improvement / deterioration / no change (meaningful, reliable).
@@ -301,10 +347,12 @@ def before_after(
         Column of ``scored`` to split by (taken from each client's baseline row). Missing values
         form their own group; categories with no clients appear with ``n_paired = 0``.
     meaningful_change, reliable_change : float, optional
-        Thresholds in score points (see :class:`ChangeRule`). Without them the matching share
-        columns are NaN and ``note`` says why.
+        Thresholds in score points (see :class:`ChangeRule`). By default those of the
+        instrument whose score column ``measure`` is (:meth:`ChangeRule.for_measure`); when
+        there are none the matching share columns are NaN and ``note`` says why.
     higher_is_better : bool, optional
-        Direction of improvement. Required when a threshold is given.
+        Direction of improvement; from the instrument definition by default. Required when a
+        threshold is given for a score that is not an instrument's.
     confidence : float
         Confidence level of every interval.
 
@@ -332,13 +380,7 @@ def before_after(
         site  n_paired  mean_change
     0  North         2         -4.0
     """
-    has_threshold = meaningful_change is not None or reliable_change is not None
-    if has_threshold and higher_is_better is None:
-        raise StatisticsError(
-            f"{measure}: say whether a higher score is better (higher_is_better=True for "
-            "wellbeing scores, False for symptom scores) so change can be classified."
-        )
-    rule = ChangeRule(meaningful_change, reliable_change, bool(higher_is_better))
+    rule = ChangeRule.for_measure(measure, meaningful_change, reliable_change, higher_is_better)
     pairs = pair_timepoints(scored, measure, baseline, followup, carry=[by] if by else [])
     header = {"measure": measure, "baseline_timepoint": baseline, "followup_timepoint": followup}
     if by is None:
