@@ -1,0 +1,239 @@
+"""The episode table: one row per referral episode with every derived outcome.
+
+:func:`build_episodes` pivots the long measures once and calls the instrument scorers
+(:mod:`evalkit.instruments`); there is no second scoring path. KPIs and CMOC context filters are
+expressions over the table it returns (column names in ``docs/data-model.md``).
+
+Examples
+--------
+>>> import pandas as pd
+>>> participants = pd.DataFrame({"client_id": ["a"], "start_date": [pd.Timestamp("2026-01-05")],
+...                              "exit_reason": ["completed"]})
+>>> measures = pd.DataFrame({"client_id": ["a"] * 2, "timepoint": ["baseline", "exit"],
+...                          "date": [pd.Timestamp("2026-01-05"), pd.Timestamp("2026-03-30")],
+...                          "measure": ["activity_minutes"] * 2, "value": [20.0, 160.0]})
+>>> row = build_episodes(participants, measures).iloc[0]
+>>> str(row["activity_category_exit"]), bool(row["became_more_active"])
+('active', True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import ValidationError
+from evalkit.instruments import lifestyle
+from evalkit.instruments.definitions import AUDITC, DEFINITIONS, WEMWBS
+from evalkit.instruments.iapt import iapt_outcomes
+from evalkit.instruments.scoring import (
+    change,
+    instrument_settings,
+    pair_timepoints,
+    pivot_measures,
+    score,
+)
+
+__all__ = ["BASELINE", "FOLLOWUP", "LIFESTYLE_MEASURES", "build_episodes"]
+
+BASELINE = "baseline"
+FOLLOWUP = "exit"
+#: Non-instrument measures the episode table uses.
+LIFESTYLE_MEASURES = (
+    "weight_kg",
+    "height_cm",
+    "smoker",
+    "activity_minutes",
+    "fruit_veg_portions",
+    "treatment_sessions",
+)
+
+
+def _check_inputs(participants: pd.DataFrame, measures: pd.DataFrame) -> None:
+    if "client_id" not in participants.columns:
+        raise ValidationError("participants: column client_id is missing.")
+    ids = participants["client_id"]
+    if ids.isna().any():
+        raise ValidationError(
+            f"participants row {ids.index[ids.isna()][0]!r}: client_id is blank; every episode "
+            "needs one."
+        )
+    dup = ids.duplicated()
+    if dup.any():
+        first = ids[dup].iloc[0]
+        raise ValidationError(
+            f"participants: client_id {first!r} appears {int((ids == first).sum())} times "
+            f"({int(dup.sum())} repeat(s) in all); keep one row per referral episode."
+        )
+    needed = ("client_id", "timepoint", "measure", "value")
+    missing = [c for c in needed if c not in measures.columns]
+    if missing:
+        raise ValidationError(f"measures: column(s) {', '.join(missing)} missing.")
+    orphans = ~measures["client_id"].isin(ids)
+    if orphans.any():
+        first = measures.loc[orphans, "client_id"].iloc[0]
+        raise ValidationError(
+            f"measures: {int(orphans.sum())} row(s) belong to client(s) not in participants "
+            f"(first: {first!r}); they would be dropped from the episode table. Run "
+            "`evalkit validate`, which quarantines them with a reason."
+        )
+
+
+def _instrument_columns(wide: pd.DataFrame, config: Any) -> list[pd.DataFrame]:
+    """Baseline, exit, change, flags (and band at both) for every instrument; PHQ-9/GAD-7
+    scores also feed the IAPT outcomes."""
+    parts, scored = [], {}
+    for name, defn in DEFINITIONS.items():
+        scored[name] = score(wide, defn, **instrument_settings(config, defn))
+        part = change(scored[name], defn, BASELINE, FOLLOWUP)
+        if not defn.per_item:
+            bands = pair_timepoints(
+                scored[name], {f"{name}_band": f"{name}_band"}, BASELINE, FOLLOWUP
+            )
+            part = part.merge(bands, on="client_id", how="left")
+        parts.append(part)
+    sessions = wide.loc[wide["timepoint"] == FOLLOWUP, ["client_id", "treatment_sessions"]]
+    sessions = sessions.loc[sessions["treatment_sessions"].notna()]
+    parts.append(iapt_outcomes(scored["phq9"], scored["gad7"], sessions, BASELINE, FOLLOWUP))
+    return parts
+
+
+def _lifestyle_columns(
+    participants: pd.DataFrame, measures: pd.DataFrame, wide: pd.DataFrame
+) -> list[pd.DataFrame]:
+    base = wide.loc[wide["timepoint"] == BASELINE]
+    smoker = base["smoker"].to_numpy(dtype="float64")
+    smoking = pd.DataFrame(
+        {
+            "client_id": base["client_id"].to_numpy(),
+            "smoker_baseline": pd.arrays.BooleanArray(smoker == 1, np.isnan(smoker)),
+        }
+    )
+    people = participants[[c for c in ("client_id", "family_background") if c in participants]]
+    body = lifestyle.bmi(wide.merge(people, on="client_id", how="left"))
+    body_base = body.loc[body["timepoint"] == BASELINE]
+    bmi_columns = pd.DataFrame(
+        {
+            "client_id": body_base["client_id"].to_numpy(),
+            "bmi_baseline": body_base["bmi"].to_numpy(),
+            "bmi_category_baseline": body_base["bmi_category"].array,
+            "bmi_thresholds": body_base["bmi_thresholds"].to_numpy(),
+        }
+    )
+    weight = lifestyle.weight_change(wide, BASELINE, FOLLOWUP)
+    return [
+        smoking,
+        lifestyle.smoking_quit_4wk(participants, measures),
+        bmi_columns,
+        weight.rename(
+            columns={
+                f"weight_kg_{BASELINE}": "weight_kg_baseline",
+                f"weight_kg_{FOLLOWUP}": "weight_kg_exit",
+            }
+        ),
+        lifestyle.activity_change(wide, BASELINE, FOLLOWUP),
+        lifestyle.five_a_day(wide, BASELINE, FOLLOWUP),
+    ]
+
+
+def _engagement(participants: pd.DataFrame, episodes: pd.DataFrame) -> dict[str, Any]:
+    if "start_date" in participants.columns:
+        started = participants["start_date"].notna().to_numpy()
+    else:
+        started = np.zeros(len(participants), dtype=bool)
+    if "exit_reason" in participants.columns:
+        reason = participants["exit_reason"]
+        completed = pd.arrays.BooleanArray(
+            (reason == "completed").fillna(False).to_numpy(dtype=bool), reason.isna().to_numpy()
+        )
+    else:
+        completed = pd.array([pd.NA] * len(participants), dtype="boolean")
+    at_start = episodes[f"{WEMWBS.name}_{BASELINE}"].notna().to_numpy()
+    at_exit = episodes[f"{WEMWBS.name}_{FOLLOWUP}"].notna().to_numpy()
+    return {
+        "started": started,
+        "completed": completed,
+        "wemwbs_followed_up": pd.arrays.BooleanArray(at_exit, ~at_start),
+    }
+
+
+def build_episodes(
+    participants: pd.DataFrame, measures: pd.DataFrame, config: Any = None
+) -> pd.DataFrame:
+    """One row per referral episode: every participants column plus the derived outcomes.
+
+    Parameters
+    ----------
+    participants : DataFrame
+        One row per ``client_id`` (validated or not; dates may be datetime64 or text).
+    measures : DataFrame
+        Long measures: ``client_id``, ``timepoint``, ``date``, ``measure``, ``value``.
+    config : EvaluationConfig, optional
+        Supplies per-instrument missing-item rules (``instruments``); defaults otherwise.
+
+    Returns
+    -------
+    DataFrame
+        Participants' rows in their order, with (names as in ``docs/data-model.md``):
+
+        - per instrument (``wemwbs``, ``swemwbs`` on the metric score, ``phq9``, ``gad7``,
+          ``auditc``, and each ONS4 question ``ons4_*``): ``<stem>_baseline``, ``<stem>_exit``,
+          ``<stem>_change``, ``<stem>_meaningful_improvement``,
+          ``<stem>_meaningful_deterioration``, ``<stem>_reliable_change``,
+          ``<stem>_reliable_improvement``, ``<stem>_reliable_deterioration``; summed
+          instruments also ``<name>_band_baseline`` and ``<name>_band_exit``;
+        - IAPT: ``iapt_case_baseline``, ``iapt_finished_treatment``, ``iapt_recovery``,
+          ``iapt_reliable_improvement``, ``iapt_reliable_deterioration``,
+          ``iapt_reliable_recovery``;
+        - smoking: ``smoker_baseline``, ``set_quit_date``, ``quit_4wk_days``,
+          ``quit_4wk_self``, ``quit_4wk_co``, ``quit_4wk_outcome``;
+        - weight: ``bmi_baseline``, ``bmi_category_baseline``, ``bmi_thresholds``,
+          ``weight_kg_baseline``, ``weight_kg_exit``, ``weight_change_pct``,
+          ``weight_loss_5pct``;
+        - activity: ``activity_minutes_baseline``, ``activity_minutes_exit``,
+          ``activity_category_baseline``, ``activity_category_exit``, ``became_more_active``;
+        - alcohol: ``auditc_positive_baseline`` (AUDIT-C >= 5), ``auditc_reduced`` (exit
+          total below baseline);
+        - diet: ``fruit_veg_portions_baseline``, ``fruit_veg_portions_exit``,
+          ``five_a_day_baseline``, ``five_a_day_exit``;
+        - engagement: ``started`` (has a start date), ``completed`` (exit reason
+          ``completed``), ``wemwbs_followed_up`` (WEMWBS scored at exit, among those scored at
+          baseline; NA otherwise).
+
+        Flags are nullable booleans, NA when the episode is outside the flag's denominator.
+
+    Raises
+    ------
+    ValidationError
+        If participants repeat or lack a ``client_id``, or measures name a client not in
+        participants (they would otherwise be dropped silently).
+    ScoringError
+        If a measure value is out of range or not a number (see :func:`evalkit.instruments.score`).
+    """
+    _check_inputs(participants, measures)
+    names = [item for d in DEFINITIONS.values() for item in d.items]
+    wide = pivot_measures(measures, [*dict.fromkeys(names), *LIFESTYLE_MEASURES])
+    parts = _instrument_columns(wide, config) + _lifestyle_columns(participants, measures, wide)
+    ids = participants["client_id"].to_numpy()
+    derived = pd.concat(
+        [part.set_index("client_id").reindex(ids) for part in parts], axis=1
+    ).reset_index(drop=True)
+    auditc_base = derived[f"{AUDITC.name}_{BASELINE}"].to_numpy(dtype="float64")
+    auditc_change = derived[f"{AUDITC.name}_change"].to_numpy(dtype="float64")
+    derived["auditc_positive_baseline"] = pd.arrays.BooleanArray(
+        np.nan_to_num(auditc_base, nan=0.0) >= AUDITC.case_threshold, np.isnan(auditc_base)
+    )
+    derived["auditc_reduced"] = pd.arrays.BooleanArray(
+        np.nan_to_num(auditc_change, nan=0.0) < 0, np.isnan(auditc_change)
+    )
+    for column, values in _engagement(participants, derived).items():
+        derived[column] = values
+    clash = sorted(set(participants.columns) & set(derived.columns) - {"client_id"})
+    if clash:
+        raise ValidationError(
+            f"participants already has derived column(s) {', '.join(clash)}; pass the "
+            "participants table, not an episode table."
+        )
+    return pd.concat([participants.reset_index(drop=True), derived], axis=1)
