@@ -48,7 +48,7 @@ def _add_codes(parent: Element, codebook: pd.DataFrame, parent_id=None) -> None:
         attrs = {
             "guid": refi_guid("code", row.code_id),
             "name": str(row.name),
-            "isCodable": "false" if row.codable is False else "true",
+            "isCodable": "true" if pd.isna(row.codable) or bool(row.codable) else "false",
         }
         if _present(row.color):
             attrs["color"] = str(row.color)
