@@ -7,6 +7,8 @@ One module per family of methods, each returning tidy DataFrames with documented
   meaningful and reliable change);
 * :mod:`evalkit.outcomes.attrition` — :func:`attrition` (follow-up rates, completers vs lost);
 * :mod:`evalkit.outcomes.sensitivity` — :func:`sensitivity` (complete case vs BOCF vs MICE);
+* :mod:`evalkit.outcomes.subgroups` — :func:`for_whom` (ANCOVA and mixed model by subgroup);
+* :mod:`evalkit.outcomes.regression` — the design matrices, fits and contrasts they share;
 """
 
 from evalkit.outcomes.attrition import (
@@ -24,10 +26,13 @@ from evalkit.outcomes.sensitivity import (
     pool_rubin,
     sensitivity,
 )
+from evalkit.outcomes.subgroups import FOR_WHOM_COLUMNS, MODELS, for_whom, holm
 
 __all__ = [
     "ATTRITION_COLUMNS",
     "DEFAULT_CHARACTERISTICS",
+    "FOR_WHOM_COLUMNS",
+    "MODELS",
     "attrition",
     "standardised_mean_difference",
     "wilson_interval",
@@ -37,6 +42,8 @@ __all__ = [
     "SENSITIVITY_COLUMNS",
     "ChangeRule",
     "before_after",
+    "for_whom",
+    "holm",
     "pair_timepoints",
     "paired_change",
     "pool_rubin",
