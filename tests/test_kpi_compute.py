@@ -270,6 +270,8 @@ def test_periods_argument_orders_and_filters():
     assert list(out.period) == ["2026-Q1", "2026-Q2"]
     assert list(out.value[:1]) == [0.5]
     assert "no value in the previous period" not in (out.note.iat[0] or "")
+    with pytest.raises(ConfigError, match="twice"):
+        compute_kpis(episodes, [kpi], periods=["2026-Q1", "2026-Q1"])
 
 
 def test_unknown_column_raises_config_error_naming_kpi_and_column():

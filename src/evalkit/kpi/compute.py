@@ -122,7 +122,7 @@ def _aggregate(
     flags: pd.DataFrame, periods: pd.Series, units: pd.Series, grid: pd.MultiIndex
 ) -> pd.DataFrame:
     grouped = flags.assign(period=periods, unit_name=units).groupby(
-        ["period", "unit_name"], sort=False
+        ["period", "unit_name"], observed=True
     )
     table = grouped.agg(
         in_denominator=("in_denominator", "sum"),
@@ -310,9 +310,22 @@ def _require(episodes: pd.DataFrame, columns: Sequence[str], purpose: str) -> No
 def _period_order(episodes: pd.DataFrame, periods: Sequence[str] | None) -> list[str]:
     labels = _labels(episodes["period"])
     if periods is not None:
-        return [str(p) for p in periods]
-    recorded = sorted(set(labels) - {NOT_RECORDED})
+        order = [str(p) for p in periods]
+        if len(set(order)) != len(order):
+            raise ConfigError(f"periods {order} lists a period twice; give each period once.")
+        return order
+    recorded = sorted(set(labels.unique()) - {NOT_RECORDED})
     return recorded + ([NOT_RECORDED] if (labels == NOT_RECORDED).any() else [])
+
+
+def _level_units(episodes: pd.DataFrame, level: str) -> tuple[pd.Series, list[str]]:
+    """Each episode's reporting-unit label at a level, and the units in display order."""
+    column = _LEVEL_COLUMN[level]
+    if column is None:
+        return pd.Series(_SERVICE_NAME, index=episodes.index), [_SERVICE_NAME]
+    units = _labels(episodes[column])
+    order = sorted(units.unique())
+    return units.astype(pd.CategoricalDtype(order)), order
 
 
 def _kpi_rows(
@@ -320,18 +333,12 @@ def _kpi_rows(
     episodes: pd.DataFrame,
     period_labels: pd.Series,
     period_order: list[str],
-    levels: Sequence[str],
+    level_units: Mapping[str, tuple[pd.Series, list[str]]],
 ) -> list[pd.DataFrame]:
     flags = _episode_flags(episodes, kpi)
     frames = []
-    for level in (lv for lv in LEVELS if lv in levels and lv in kpi.levels):
-        column = _LEVEL_COLUMN[level]
-        units = (
-            pd.Series(_SERVICE_NAME, index=episodes.index)
-            if column is None
-            else _labels(episodes[column])
-        )
-        unit_order = [_SERVICE_NAME] if column is None else sorted(set(units))
+    for level in (lv for lv in level_units if lv in kpi.levels):
+        units, unit_order = level_units[level]
         if not unit_order:  # no episodes, so no providers or sites to report
             continue
         grid = pd.MultiIndex.from_product([period_order, unit_order], names=["period", "unit_name"])
@@ -472,13 +479,15 @@ def compute_kpis(
     period_labels = _labels(episodes["period"])
     period_order = _period_order(episodes, periods)
     in_periods = period_labels.isin(period_order)
-    episodes, period_labels = episodes[in_periods], period_labels[in_periods]
+    episodes = episodes[in_periods]
+    period_labels = period_labels[in_periods].astype(pd.CategoricalDtype(period_order))
     if not period_order:
         period_order = [_NO_EPISODES]
+    level_units = {lv: _level_units(episodes, lv) for lv in LEVELS if lv in levels}
     frames = [
         frame.assign(_kpi_order=i, _level_order=LEVELS.index(frame["level"].iat[0]))
         for i, kpi in enumerate(definitions)
-        for frame in _kpi_rows(kpi, episodes, period_labels, period_order, levels)
+        for frame in _kpi_rows(kpi, episodes, period_labels, period_order, level_units)
     ]
     if not frames:
         return pd.DataFrame({column: [] for column in KPI_COLUMNS})
