@@ -1,0 +1,559 @@
+"""Disclosure control: small-number suppression of tables and an identifier scan of rendered HTML.
+
+Suppression follows NHS practice (NHS Digital HES/ECDS disclosure control, 2018; see
+``reference/measures.md`` §10): counts of 1 to 7 are not shown (threshold 8), zeros are shown,
+optionally the remaining counts are rounded to the nearest 5, and a second cell is suppressed in
+any row or column where a single suppressed cell could be worked out from the totals.
+
+The identifier scan reads the client identifiers, NHS numbers, dates of birth and full postcodes
+present in the raw provider extracts and looks for any of them in the rendered HTML.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from evalkit.errors import DisclosureError
+
+__all__ = [
+    "DEFAULT_ROUND_TO",
+    "DEFAULT_THRESHOLD",
+    "IDENTIFIER_COLUMNS",
+    "identifiers_in_extract",
+    "mask_identifier",
+    "round_counts",
+    "scan_html",
+    "show_table",
+    "suppress",
+    "suppression_mask",
+]
+
+DEFAULT_THRESHOLD = 8
+DEFAULT_ROUND_TO = 5
+SUPPRESSED_SYMBOL = "*"
+TOTAL_LABELS = ("Total", "All", "total", "all")
+
+#: Identifier kinds and the extract column names (normalised: lower case, ``_`` separators)
+#: they are read from.
+IDENTIFIER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "client_id": ("client_id", "clientid", "client_ref", "client_reference", "participant_id"),
+    "nhs_number": ("nhs_number", "nhs_no", "nhsnumber", "nhs_num"),
+    "date_of_birth": ("date_of_birth", "dob", "birth_date", "birthdate"),
+    "postcode": ("postcode", "post_code", "postal_code"),
+}
+#: Client identifiers this short (or purely numeric and shorter than this many digits) cannot be
+#: told apart from ordinary numbers and words in a report, so they are not scanned for.
+MIN_SCANNABLE_ID_LENGTH = 4
+MIN_SCANNABLE_NUMERIC_ID_LENGTH = 6
+
+_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{1,2}[0-9][A-Za-z0-9]?) ?([0-9][A-Za-z]{2})(?![A-Za-z0-9])"
+)
+_NHS_NUMBER = re.compile(r"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])")
+_ISO_DATE = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
+_UK_DATE = re.compile(r"(?<![0-9])([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})(?![0-9])")
+_DATA_URI = re.compile(r"data:[A-Za-z0-9/+.-]+;base64,[A-Za-z0-9+/=\s]+")
+
+
+# --------------------------------------------------------------------------- suppression
+
+
+def _count_columns(table: pd.DataFrame, count_columns: Sequence[str] | None) -> list[str]:
+    if count_columns is None:
+        return [c for c in table.columns if pd.api.types.is_integer_dtype(table[c].dtype)]
+    missing = [c for c in count_columns if c not in table.columns]
+    if missing:
+        raise DisclosureError(
+            f"count column(s) {missing} not in the table (columns: {list(table.columns)})."
+        )
+    return list(count_columns)
+
+
+def _count_values(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The count cells as floats (NaN for missing), checked to be whole numbers >= 0."""
+    values = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isnan(values) & ((values < 0) | (values != np.round(values)))
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DisclosureError(
+            f"row {table.index[i]!r}, column {columns[j]!r}: value {values[i, j]:g} is not a "
+            "count (a whole number >= 0); only counts can be suppressed."
+        )
+    text = table[columns].isna().to_numpy() != np.isnan(values)
+    if text.any():
+        i, j = np.argwhere(text)[0]
+        raise DisclosureError(
+            f"row {table.index[i]!r}, column {columns[j]!r}: value "
+            f"{table[columns].iat[i, j]!r} is not a number."
+        )
+    return values
+
+
+def suppression_mask(
+    table: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    count_columns: Sequence[str] | None = None,
+    derived_columns: Mapping[str, str] | None = None,
+    secondary: Literal["both", "rows", "columns"] = "both",
+    total_labels: Iterable[str] = TOTAL_LABELS,
+) -> pd.DataFrame:
+    """Which cells of a table must not be shown, and why.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows are categories; the count columns hold counts of people. A total row or column may
+        be included (it is treated like any other cell of its row and column).
+    threshold : int, default 8
+        Smallest count that may be shown: counts ``1 .. threshold - 1`` are suppressed (primary
+        suppression). Zero is shown. NHS Digital's rule suppresses 1-7.
+    count_columns : list of str, optional
+        Columns holding counts; default every integer-typed column.
+    derived_columns : mapping of str to str, optional
+        ``{derived column: count column}`` for values computed from a count (a percentage, a
+        rate, a mean over those people); they are suppressed wherever their count is.
+    secondary : {"both", "rows", "columns"}, default "both"
+        Which lines have published or knowable totals. In every such line with two or more count
+        cells, a single suppressed cell could be recovered by subtraction, so another cell is
+        suppressed too: the smallest non-zero count that is not a total (a zero or a total only
+        when nothing else is left). Repeated until no line has exactly one suppressed cell.
+        Use "columns" when the count columns of a row are not parts of one whole (for example
+        referrals and completions).
+    total_labels : iterable of str
+        Row labels and column names treated as totals (chosen as complements last).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index and columns as ``table``, string dtype: ``""`` (shown), ``"primary"``
+        (a small count), ``"secondary"`` (hidden so a small count cannot be worked out) or
+        ``"derived"`` (computed from a suppressed count).
+
+    Raises
+    ------
+    DisclosureError
+        If a count cell holds a negative, fractional or non-numeric value, or a named column is
+        missing.
+
+    Notes
+    -----
+    A line is a row across the count columns or a column across the rows. Requiring zero or at
+    least two suppressed cells per line is the usual secondary-suppression rule (UK LLC and
+    OpenSAFELY guidance; reference/measures.md §10).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"completed": [3, 20, 30], "not_completed": [10, 12, 15]},
+    ...                  index=["North", "South", "East"])
+    >>> suppression_mask(t).to_dict("index")["North"]
+    {'completed': 'primary', 'not_completed': 'secondary'}
+    >>> suppression_mask(t).to_dict("index")["South"]
+    {'completed': 'secondary', 'not_completed': 'secondary'}
+    """
+    columns = _count_columns(table, count_columns)
+    derived_columns = dict(derived_columns or {})
+    for derived, source in derived_columns.items():
+        if derived not in table.columns or source not in columns:
+            raise DisclosureError(
+                f"derived column {derived!r} -> {source!r}: the derived column must be in the "
+                f"table and its source must be a count column ({columns})."
+            )
+    values = _count_values(table, columns)
+    present = ~np.isnan(values)
+    reason = np.full(values.shape, "", dtype=object)
+    reason[present & (values > 0) & (values < threshold)] = "primary"
+
+    totals = set(total_labels)
+    is_total = np.zeros(values.shape, dtype=bool)
+    is_total[[label in totals for label in table.index], :] = True
+    is_total[:, [c in totals for c in columns]] = True
+
+    lines: list[list[tuple[int, int]]] = []
+    if secondary in ("both", "rows"):
+        lines += [[(i, j) for j in range(values.shape[1])] for i in range(values.shape[0])]
+    if secondary in ("both", "columns"):
+        lines += [[(i, j) for i in range(values.shape[0])] for j in range(values.shape[1])]
+    if secondary not in ("both", "rows", "columns"):
+        raise DisclosureError(f"secondary must be 'both', 'rows' or 'columns', not {secondary!r}.")
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            cells = [c for c in line if present[c]]
+            hidden = [c for c in cells if reason[c]]
+            if len(cells) < 2 or len(hidden) != 1:
+                continue
+            complement = min(
+                (c for c in cells if not reason[c]),
+                key=lambda c: (is_total[c], values[c] == 0, values[c]),
+            )
+            reason[complement] = "secondary"
+            changed = True
+
+    mask = pd.DataFrame("", index=table.index, columns=table.columns, dtype="str")
+    mask[columns] = pd.DataFrame(reason, index=table.index, columns=columns).astype("str")
+    for derived, source in derived_columns.items():
+        mask[derived] = mask[source].where(mask[source] == "", "derived")
+    return mask
+
+
+def round_counts(values: pd.Series, round_to: int = DEFAULT_ROUND_TO) -> pd.Series:
+    """Round counts to the nearest multiple of ``round_to`` (halves up); zero stays zero.
+
+    Examples
+    --------
+    >>> round_counts(pd.Series([0, 8, 12, 13, 102])).tolist()
+    [0, 10, 10, 15, 100]
+    """
+    numbers = pd.to_numeric(values).astype("Float64")
+    return (np.floor(numbers / round_to + 0.5) * round_to).astype("Int64")
+
+
+def suppress(
+    table: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    *,
+    count_columns: Sequence[str] | None = None,
+    derived_columns: Mapping[str, str] | None = None,
+    secondary: Literal["both", "rows", "columns"] = "both",
+    total_labels: Iterable[str] = TOTAL_LABELS,
+    round_to: int | None = None,
+) -> pd.DataFrame:
+    """Apply primary and secondary suppression to a table of counts.
+
+    Parameters are those of :func:`suppression_mask`, plus:
+
+    round_to : int, optional
+        Round the counts that are shown to the nearest multiple (NHS practice: 5; the config's
+        ``disclosure.round_to``). Suppression is decided on the unrounded counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with suppressed cells set to missing (``<NA>``). Count columns become
+        nullable ``Int64`` and derived columns ``Float64``. :func:`suppression_mask` on the same
+        arguments says why each cell is missing.
+
+    Examples
+    --------
+    The row total would give away the 3 (53 - 20 - 30), so a second cell is hidden:
+
+    >>> t = pd.DataFrame({"north": [3, 40], "south": [20, 25], "east": [30, 35]},
+    ...                  index=["quit", "not_quit"])
+    >>> suppress(t)
+              north  south  east
+    quit       <NA>   <NA>    30
+    not_quit   <NA>   <NA>    35
+    """
+    mask = suppression_mask(
+        table,
+        threshold,
+        count_columns=count_columns,
+        derived_columns=derived_columns,
+        secondary=secondary,
+        total_labels=total_labels,
+    )
+    result = table.copy()
+    for column in _count_columns(table, count_columns):
+        counts = pd.to_numeric(result[column]).astype("Int64")
+        if round_to:
+            counts = round_counts(counts, round_to)
+        result[column] = counts.mask(mask[column] != "")
+    for column in derived_columns or {}:
+        result[column] = pd.to_numeric(result[column]).astype("Float64").mask(mask[column] != "")
+    return result
+
+
+def _format_cell(value: object, fmt: str | None) -> str:
+    if pd.isna(value):
+        return ""
+    if fmt:
+        return fmt.format(value)
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    if isinstance(value, float | np.floating):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def show_table(
+    table: pd.DataFrame,
+    *,
+    caption: str,
+    count_columns: Sequence[str] | None = None,
+    derived_columns: Mapping[str, str] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    round_to: int | None = None,
+    secondary: Literal["both", "rows", "columns"] = "both",
+    formats: Mapping[str, str] | None = None,
+) -> HTML:
+    """Display a table with small numbers suppressed, as an accessible HTML table.
+
+    Suppressed cells show ``*`` and a note under the table explains why. Column headers carry
+    ``scope="col"``; the index (or, for a default index, the first column) gives row headers
+    with ``scope="row"``; the caption is the table's accessible name.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table to show (counts and values derived from them).
+    caption : str
+        What the table shows, in plain English.
+    count_columns, derived_columns, threshold, round_to, secondary
+        As for :func:`suppress`.
+    formats : mapping of str to str, optional
+        ``str.format`` patterns per column, e.g. ``{"percent": "{:.1f}%"}``. Default: counts
+        with thousands separators, other numbers to one decimal place.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays in JupyterLab and survives nbconvert; ``.data`` holds the HTML.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"site": ["North", "South", "East"], "referrals": [5, 120, 98]})
+    >>> "<td class=\\"suppressed\\">*</td>" in show_table(t, caption="Referrals by site").data
+    True
+    """
+    shown = suppress(
+        table,
+        threshold,
+        count_columns=count_columns,
+        derived_columns=derived_columns,
+        secondary=secondary,
+        round_to=round_to,
+    )
+    mask = suppression_mask(
+        table,
+        threshold,
+        count_columns=count_columns,
+        derived_columns=derived_columns,
+        secondary=secondary,
+    )
+    formats = dict(formats or {})
+    default_index = isinstance(table.index, pd.RangeIndex) and table.index.name is None
+    header_cells = [] if default_index else [table.index.name or ""]
+    header_cells += [str(c) for c in table.columns]
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in header_cells)
+    rows = []
+    for position, label in enumerate(table.index):
+        cells = [] if default_index else [f'<th scope="row">{html.escape(str(label))}</th>']
+        for j, column in enumerate(table.columns):
+            if mask.iat[position, j]:
+                cell = f'<td class="suppressed">{SUPPRESSED_SYMBOL}</td>'
+            else:
+                text = html.escape(_format_cell(shown.iat[position, j], formats.get(column)))
+                numeric = pd.api.types.is_numeric_dtype(shown[column].dtype)
+                tag = "th" if default_index and j == 0 else "td"
+                scope = ' scope="row"' if tag == "th" else ""
+                klass = ' class="number"' if numeric else ""
+                cell = f"<{tag}{scope}{klass}>{text}</{tag}>"
+            cells.append(cell)
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    notes = []
+    if (mask != "").to_numpy().any():
+        notes.append(
+            f"{SUPPRESSED_SYMBOL} Not shown: fewer than {threshold} people, or hidden so that a "
+            "small number cannot be worked out from the totals."
+        )
+    if round_to:
+        notes.append(f"Counts are rounded to the nearest {round_to}.")
+    note = "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in notes)
+    markup = (
+        '<div class="evalkit-table">'
+        f"<table><caption>{html.escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</div>"
+    )
+    return HTML(markup)
+
+
+# --------------------------------------------------------------------------- identifier scan
+
+
+def _normalise_column(name: object) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+_KIND_OF_COLUMN = {alias: kind for kind, aliases in IDENTIFIER_COLUMNS.items() for alias in aliases}
+
+
+def _normalise_postcode(value: str) -> str | None:
+    match = _POSTCODE.fullmatch(value.strip())
+    return (match.group(1) + match.group(2)).upper() if match else None
+
+
+def _normalise_nhs_number(value: str) -> str | None:
+    digits = re.sub(r"[\s-]", "", value)
+    return digits if re.fullmatch(r"[0-9]{10}", digits) else None
+
+
+def _normalise_dates(values: pd.Series) -> pd.Series:
+    iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
+    return iso.fillna(uk).dt.strftime("%Y-%m-%d")
+
+
+def identifiers_in_extract(path: str | Path) -> pd.DataFrame:
+    """The identifiers present in one provider extract (CSV or XLSX).
+
+    Columns are recognised by name (:data:`IDENTIFIER_COLUMNS`, case and separators ignored),
+    e.g. ``Client ID``, ``nhs_no``, ``DOB``, ``Post code``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` or ``.xlsx`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Unique ``kind, value`` rows. Values are normalised: client ids stripped, NHS numbers as
+        10 digits, dates of birth as ``YYYY-MM-DD``, postcodes upper case without the space.
+        Values that do not have the shape of their kind (a 3-digit "NHS number", a partial
+        postcode) are left out, as they cannot be matched reliably.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "north_participants.csv"
+    >>> _ = p.write_text("Client ID,DOB,Postcode\\nNT-0001,02/03/1980,ab1 2cd\\n")
+    >>> identifiers_in_extract(p).values.tolist()
+    [['client_id', 'NT-0001'], ['date_of_birth', '1980-03-02'], ['postcode', 'AB12CD']]
+    """
+    path = Path(path)
+
+    def wanted(column: object) -> bool:
+        return _normalise_column(column) in _KIND_OF_COLUMN
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            raw = pd.read_csv(path, usecols=wanted, dtype=str, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raw = pd.read_csv(path, usecols=wanted, dtype=str, encoding="cp1252")
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = pd.read_excel(path, usecols=wanted, dtype=str)
+    else:
+        return pd.DataFrame({"kind": pd.Series(dtype="str"), "value": pd.Series(dtype="str")})
+    parts = []
+    for column in raw.columns:
+        kind = _KIND_OF_COLUMN[_normalise_column(column)]
+        values = raw[column].dropna().astype("str").str.strip()
+        values = values[values != ""]
+        if kind == "postcode":
+            values = values.map(_normalise_postcode)
+        elif kind == "nhs_number":
+            values = values.map(_normalise_nhs_number)
+        elif kind == "date_of_birth":
+            values = _normalise_dates(values)
+        parts.append(pd.DataFrame({"kind": kind, "value": values.dropna().astype("str")}))
+    if not parts:
+        return pd.DataFrame({"kind": pd.Series(dtype="str"), "value": pd.Series(dtype="str")})
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def mask_identifier(value: str) -> str:
+    """Show enough of an identifier to find it, not enough to disclose it.
+
+    Examples
+    --------
+    >>> mask_identifier("NT-000123")
+    'NT******3'
+    """
+    keep = 2 if len(value) > 4 else 1
+    return value[:keep] + "*" * (len(value) - keep - 1) + value[-1]
+
+
+def _scannable_client_ids(values: Iterable[str]) -> set[str]:
+    return {
+        v
+        for v in values
+        if len(v) >= MIN_SCANNABLE_ID_LENGTH
+        and not (v.isdigit() and len(v) < MIN_SCANNABLE_NUMERIC_ID_LENGTH)
+    }
+
+
+def _date_candidates(text: str) -> Iterable[tuple[int, str]]:
+    for match in _ISO_DATE.finditer(text):
+        yield match.start(), "-".join(match.groups())
+    for match in _UK_DATE.finditer(text):
+        day, month, year = match.groups()
+        yield match.start(), f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def scan_html(paths: Iterable[str | Path], identifiers: pd.DataFrame) -> pd.DataFrame:
+    """Find identifiers from the input data in rendered HTML files.
+
+    Embedded images (``data:`` URIs) are skipped; text, attributes (including ``alt``) and
+    HTML entities are checked. Client ids are matched as whole tokens; NHS numbers with or
+    without spaces; dates of birth written ``YYYY-MM-DD`` or ``DD/MM/YYYY``; postcodes with or
+    without the space, in any case.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        HTML files to scan.
+    identifiers : pandas.DataFrame
+        ``kind, value`` rows as returned by :func:`identifiers_in_extract`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hit: ``file, line, kind, value`` where ``value`` is masked with
+        :func:`mask_identifier` so the report of a leak does not itself leak. Empty when clean.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> page = pathlib.Path(tempfile.mkdtemp()) / "page.html"
+    >>> _ = page.write_text("<p>Referrals: 120</p>\\n<td>NT-000123</td>")
+    >>> ids = pd.DataFrame({"kind": ["client_id"], "value": ["NT-000123"]})
+    >>> scan_html([page], ids)[["line", "kind", "value"]].to_dict("records")
+    [{'line': 2, 'kind': 'client_id', 'value': 'NT******3'}]
+    """
+    wanted = {
+        kind: set(identifiers.loc[identifiers["kind"] == kind, "value"].astype(str))
+        for kind in IDENTIFIER_COLUMNS
+    }
+    client_ids = _scannable_client_ids(wanted["client_id"])
+    token = None
+    if client_ids:
+        characters = sorted({ch for value in client_ids for ch in value if not ch.isspace()})
+        token = re.compile("[" + re.escape("".join(characters)) + "]+")
+    hits = []
+    for path in map(Path, paths):
+        text = html.unescape(_DATA_URI.sub("data:", path.read_text(encoding="utf-8")))
+        newlines = [m.start() for m in re.finditer("\n", text)]
+
+        def add(offset: int, kind: str, value: str, path: Path = path, lines=newlines) -> None:
+            line = bisect.bisect_right(lines, offset) + 1
+            hits.append({"file": str(path), "line": line, "kind": kind, "value": value})
+
+        if token is not None:
+            for match in token.finditer(text):
+                if match.group() in client_ids:
+                    add(match.start(), "client_id", match.group())
+        for match in _NHS_NUMBER.finditer(text):
+            if "".join(match.groups()) in wanted["nhs_number"]:
+                add(match.start(), "nhs_number", "".join(match.groups()))
+        for match in _POSTCODE.finditer(text):
+            code = (match.group(1) + match.group(2)).upper()
+            if code in wanted["postcode"]:
+                add(match.start(), "postcode", code)
+        for offset, date in _date_candidates(text):
+            if date in wanted["date_of_birth"]:
+                add(offset, "date_of_birth", date)
+    found = pd.DataFrame(hits, columns=["file", "line", "kind", "value"])
+    found["value"] = found["value"].map(mask_identifier)
+    return found.astype({"line": "int64"})

@@ -1,0 +1,269 @@
+"""Running notebooks with papermill in parallel worker processes, and rendering each one.
+
+Each notebook runs in its own kernel, started from a kernelspec the pipeline writes for the
+interpreter running evalkit (so a system-wide ``python3`` kernelspec cannot shadow the project's
+environment). Workers are processes, not threads: papermill's ``cwd`` handling is process-wide.
+The kernel is shut down with ``shutdown_kernel="immediate"`` (the graceful default sometimes
+waits about 3 s). A cell error (``PapermillExecutionError``), a cell timeout (nbclient's
+``CellTimeoutError``) and a dead kernel are all reported as a failed :class:`NotebookOutcome`
+naming the cell; the executed notebook with the traceback is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "KERNEL_NAME",
+    "NotebookOutcome",
+    "NotebookRunner",
+    "NotebookTask",
+    "execute_and_render",
+    "write_kernelspec",
+]
+
+KERNEL_NAME = "python3"
+_START_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """One notebook to run and render.
+
+    Attributes
+    ----------
+    name : str
+        Notebook name (file stem).
+    notebook : Path
+        Source notebook.
+    executed : Path
+        Where the executed notebook is written.
+    page : Path
+        Where the rendered HTML body is written.
+    parameters : dict
+        Values injected into the parameters cell.
+    jupyter_path : Path
+        Folder holding the pipeline's kernelspec (see :func:`write_kernelspec`).
+    execution_timeout : float or None
+        Seconds one cell may run.
+    """
+
+    name: str
+    notebook: Path
+    executed: Path
+    page: Path
+    parameters: dict[str, str]
+    jupyter_path: Path
+    execution_timeout: float | None
+
+
+@dataclass(frozen=True)
+class NotebookOutcome:
+    """What happened to a :class:`NotebookTask`.
+
+    ``error`` is ``None`` on success; otherwise a message naming the cell and the error.
+    """
+
+    name: str
+    seconds: float
+    title: str = ""
+    error: str | None = None
+
+
+def write_kernelspec(folder: Path) -> Path:
+    """Write a ``python3`` kernelspec for this interpreter under ``folder/kernels``.
+
+    Putting ``folder`` first on ``JUPYTER_PATH`` makes ``kernel_name="python3"`` start
+    ``sys.executable``, whatever other ``python3`` kernelspecs are installed.
+
+    Returns
+    -------
+    Path
+        ``folder``, for ``JUPYTER_PATH``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, json, sys
+    >>> root = write_kernelspec(pathlib.Path(tempfile.mkdtemp()))
+    >>> json.loads((root / "kernels/python3/kernel.json").read_text())["argv"][0] == sys.executable
+    True
+    """
+    spec_dir = folder / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            # ipykernel 7 warns on every start that local TCP is unencrypted; errors still show.
+            "--IPKernelApp.log_level=ERROR",
+        ],
+        "display_name": f"Python 3 ({sys.prefix})",
+        "language": "python",
+        "env": {"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+        "metadata": {"debugger": False},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return folder
+
+
+def _cell_position(notebook, index: int) -> int:
+    """1-based position of executed cell ``index`` in the source notebook (papermill adds an
+    ``injected-parameters`` cell and, after an error, banner cells)."""
+    added = {"injected-parameters", "papermill-error-cell-tag"}
+    return (
+        sum(1 for cell in notebook.cells[:index] if not added & set(cell.metadata.get("tags", [])))
+        + 1
+    )
+
+
+def _failure_of_timeout(path: Path, timeout: float | None) -> str:
+    """Name the cell that was running when the timeout struck (it holds no banner)."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        status = cell.metadata.get("papermill", {}).get("status")
+        if status == "running" or any(
+            o.get("ename") == "KeyboardInterrupt" for o in cell.get("outputs", [])
+        ):
+            first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+            return (
+                f"cell {_cell_position(notebook, index)} ran longer than the {timeout:g} s "
+                f"limit (pipeline.execution_timeout): {first}"
+            )
+    return f"a cell ran longer than the {timeout:g} s limit (pipeline.execution_timeout)"
+
+
+def execute_and_render(task: NotebookTask) -> NotebookOutcome:
+    """Run one notebook with papermill, then render its body HTML.
+
+    Runs in a worker process. Never raises for a notebook's own failure: the failure is
+    returned in :attr:`NotebookOutcome.error`.
+    """
+    import nbformat
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    from evalkit.pipeline.render import render_body
+
+    started = time.perf_counter()
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(task.jupyter_path), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+    )
+    task.executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            task.notebook,
+            task.executed,
+            parameters=task.parameters,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            cwd=task.notebook.parent,
+            start_timeout=_START_TIMEOUT,
+            execution_timeout=task.execution_timeout,
+            shutdown_kernel="immediate",
+        )
+    except papermill.PapermillExecutionError as exc:
+        executed = nbformat.read(task.executed, as_version=4)
+        first = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
+        error = (
+            f"cell {_cell_position(executed, exc.cell_index)} (In [{exc.exec_count}]) "
+            f"raised {exc.ename}: {exc.evalue}\n    {first}"
+        )
+    except CellTimeoutError:
+        error = _failure_of_timeout(task.executed, task.execution_timeout)
+    except DeadKernelError as exc:
+        error = f"the kernel died (out of memory?): {exc}"
+    except Exception as exc:  # any other failure must still name the notebook
+        error = f"could not be run: {type(exc).__name__}: {exc}"
+    else:
+        executed = nbformat.read(task.executed, as_version=4)
+        title, body = render_body(executed, task.name)
+        task.page.write_text(body, encoding="utf-8")
+        return NotebookOutcome(task.name, time.perf_counter() - started, title=title)
+    return NotebookOutcome(task.name, time.perf_counter() - started, error=error)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """``fork`` from a single-threaded process (the CLI: fast, imports are inherited);
+    ``spawn`` otherwise (e.g. called from a Jupyter kernel, where forking threads is unsafe)."""
+    single_threaded = threading.active_count() == 1
+    if single_threaded and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+class NotebookRunner:
+    """A pool of worker processes, started on first use.
+
+    Parameters
+    ----------
+    jobs : int
+        Most notebooks run at once.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, jobs)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> NotebookRunner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(
+        self,
+        tasks: Sequence[NotebookTask],
+        on_start: Callable[[NotebookTask], None],
+        on_done: Callable[[NotebookOutcome], None],
+    ) -> list[NotebookOutcome]:
+        """Run tasks, at most :attr:`jobs` at a time; stop starting new ones after a failure.
+
+        Notebooks already running when one fails are allowed to finish (their results are
+        still valid and get cached).
+
+        Returns
+        -------
+        list of NotebookOutcome
+            One per task that ran, in completion order.
+        """
+        if not tasks:
+            return []
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context())
+        waiting = list(tasks)
+        running: dict[Future, NotebookTask] = {}
+        outcomes: list[NotebookOutcome] = []
+        failed = False
+        while waiting or running:
+            while waiting and not failed and len(running) < self.jobs:
+                task = waiting.pop(0)
+                on_start(task)
+                running[self._pool.submit(execute_and_render, task)] = task
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = running.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the worker process itself died
+                    outcome = NotebookOutcome(task.name, 0.0, error=f"worker failed: {exc!r}")
+                failed = failed or outcome.error is not None
+                outcomes.append(outcome)
+                on_done(outcome)
+        return outcomes

@@ -1,0 +1,276 @@
+"""Rendering executed notebooks into reader-facing HTML pages, the navigation and the index.
+
+Each page is nbconvert's body for the notebook (no code, no prompts, images inline, no scripts)
+wrapped in evalkit's own page: inline CSS, a header naming the report, period and area, a
+navigation bar linking every page, and a footer. Nothing is fetched from the network when a page
+opens: nbconvert's require.js, MathJax and Mermaid loaders are not used, so LaTeX maths and
+Mermaid diagrams do not render (reports do not use them).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+__all__ = [
+    "NAVIGATION_PLACEHOLDER",
+    "TEMPLATES",
+    "format_key_figures",
+    "humanise",
+    "navigation",
+    "notebook_title",
+    "render_body",
+    "render_index_body",
+    "render_page",
+]
+
+TEMPLATES = Path(__file__).parent / "templates"
+NAVIGATION_PLACEHOLDER = "<!-- evalkit:navigation -->"
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+@functools.cache
+def _pages() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@functools.cache
+def _css() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _exporter():
+    """nbconvert's HTML exporter set up for code-free, offline pages (built once per process)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TemplateExporter.exclude_input = True
+    config.TemplateExporter.exclude_input_prompt = True
+    config.TemplateExporter.exclude_output_prompt = True
+    config.HTMLExporter.exclude_anchor_links = True
+    config.HTMLExporter.embed_images = True
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {
+        "remove_cell",
+        "remove-cell",
+        "papermill-error-cell-tag",
+    }
+    config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output", "remove-output"}
+    return HTMLExporter(
+        config=config, extra_template_basedirs=[str(TEMPLATES)], template_name="evalkit"
+    )
+
+
+def humanise(name: str) -> str:
+    """A readable title from a notebook name.
+
+    Examples
+    --------
+    >>> humanise("02_wellbeing_outcomes")
+    'Wellbeing outcomes'
+    """
+    words = re.sub(r"^\d+[_-]*", "", name).replace("_", " ").replace("-", " ").strip()
+    return (words or name)[:1].upper() + (words or name)[1:]
+
+
+def notebook_title(notebook: Any, name: str) -> str:
+    """The text of the notebook's first level-1 Markdown heading, else :func:`humanise` (name).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Who we reach")])
+    >>> notebook_title(nb, "01_reach_and_equity")
+    'Who we reach'
+    """
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            match = _HEADING.search(cell.source)
+            if match:
+                return match.group(1)
+    return humanise(name)
+
+
+def render_body(notebook: Any, name: str) -> tuple[str, str]:
+    """Render an executed notebook's outputs and Markdown as an HTML fragment.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The executed notebook.
+    name : str
+        Its name (used for the fallback title).
+
+    Returns
+    -------
+    (str, str)
+        The page title and the body HTML (no ``<html>``/``<head>``, no code, no scripts).
+    """
+    notebook = notebook.copy()
+    notebook.metadata["title"] = notebook_title(notebook, name)
+    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": name}})
+    return notebook.metadata["title"], body
+
+
+def navigation(pages: Sequence[tuple[str, str]], current: str) -> str:
+    """The navigation list: ``pages`` are ``(href, title)``; ``current`` is marked for readers.
+
+    Examples
+    --------
+    >>> print(navigation([("index.html", "Overview"), ("a.html", "A & B")], "a.html"))
+    <ul>
+    <li><a href="index.html">Overview</a></li>
+    <li><a href="a.html" aria-current="page">A &amp; B</a></li>
+    </ul>
+    """
+    links = [{"href": h, "title": t, "current": h == current} for h, t in pages]
+    return _pages().get_template("navigation.html.j2").render(links=links)
+
+
+def render_page(
+    body: str,
+    *,
+    page_title: str,
+    report: Mapping[str, Any],
+    pages: Sequence[tuple[str, str]],
+    href: str,
+) -> str:
+    """A complete, self-contained HTML page around a rendered body.
+
+    Parameters
+    ----------
+    body : str
+        HTML fragment (from :func:`render_body` or :func:`render_index_body`).
+    page_title : str
+        The page's title; also added as its ``<h1>`` when the body has none.
+    report : mapping
+        ``report_title, period_label, site_label, generated, vintage, threshold,
+        evalkit_version`` shown in the header and footer.
+    pages : sequence of (str, str)
+        Every page of the report as ``(href, title)``, for the navigation bar.
+    href : str
+        This page's file name (marked as the current page).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    page = (
+        _pages()
+        .get_template("page.html.j2")
+        .render(
+            **report,
+            page_title=page_title,
+            needs_heading="<h1" not in body,
+            body=jinja2.utils.markupsafe.Markup(body),
+            css=jinja2.utils.markupsafe.Markup(_css()),
+        )
+    )
+    return page.replace(NAVIGATION_PLACEHOLDER, navigation(pages, href), 1)
+
+
+def _number(value: float) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.1f}" if abs(value) >= 1 else f"{value:.2f}"
+
+
+def format_key_figures(figures: pd.DataFrame, threshold: int) -> list[dict[str, str]]:
+    """Key figures as display text; a figure resting on ``0 < n < threshold`` people is ``*``.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        Rows from :func:`evalkit.pipeline.keyfigures.read_key_figures`.
+    threshold : int
+        The disclosure threshold.
+
+    Returns
+    -------
+    list of dict
+        ``label, value, ci, n, suppressed`` per figure, values as text.
+
+    Examples
+    --------
+    >>> from evalkit.pipeline.keyfigures import KEY_FIGURE_COLUMNS
+    >>> rows = [["nb", "a", "Quit rate", 42.5, "%", 300, 37.0, 48.1],
+    ...         ["nb", "b", "Quitters at site X", 5, "people", 5, None, None]]
+    >>> [f["value"] for f in format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8)]
+    ['42.5 %', '*']
+    """
+    formatted = []
+    for row in figures.itertuples(index=False):
+        n = None if pd.isna(row.n) else int(row.n)
+        suppressed = n is not None and 0 < n < threshold
+        unit = f" {row.unit}" if isinstance(row.unit, str) and row.unit else ""
+        value = row.value
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
+        if suppressed:
+            text, ci = "*", ""
+        elif missing:
+            text, ci = "not available", ""
+        else:
+            text = (value if isinstance(value, str) else _number(value)) + unit
+            ci = (
+                ""
+                if pd.isna(row.ci_low) or pd.isna(row.ci_high)
+                else f"{_number(float(row.ci_low))} to {_number(float(row.ci_high))}"
+            )
+        formatted.append(
+            {
+                "label": row.label,
+                "value": text,
+                "ci": ci,
+                "n": "" if n is None or suppressed else f"{n:,}",
+                "suppressed": suppressed,
+            }
+        )
+    return formatted
+
+
+def render_index_body(
+    report: Mapping[str, Any], sections: Sequence[Mapping[str, Any]], threshold: int
+) -> str:
+    """The index page's body: report facts and each page's headline figures.
+
+    Parameters
+    ----------
+    report : mapping
+        As for :func:`render_page`.
+    sections : sequence of mapping
+        Per notebook: ``name, title, href`` and ``figures`` (a key-figures DataFrame).
+    threshold : int
+        The disclosure threshold.
+
+    Returns
+    -------
+    str
+        HTML fragment.
+    """
+    shown = [
+        {**section, "figures": format_key_figures(section["figures"], threshold)}
+        for section in sections
+    ]
+    any_suppressed = any(f["suppressed"] for s in shown for f in s["figures"])
+    return (
+        _pages()
+        .get_template("index_body.html.j2")
+        .render(**{**report, "threshold": threshold}, sections=shown, any_suppressed=any_suppressed)
+    )

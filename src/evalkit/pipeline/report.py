@@ -1,0 +1,619 @@
+"""``evalkit report``: run, render, check and publish one report for a period and site.
+
+Steps (each in the module named for it):
+
+1. Read the config and settings; find the notebooks; resolve ``latest`` to the last configured
+   period with referrals in the extracts; check the site.
+2. Hash every input file; compute each notebook's cache key (:mod:`.cache`).
+3. Check the parameters of every notebook that will run (:mod:`.parameters`).
+4. Run the notebooks whose key changed, in parallel; notebooks that read other notebooks'
+   key figures run after the rest (:mod:`.execute`).
+5. Assemble the pages, the index and ``manifest.json`` (:mod:`.render`, :mod:`.manifest`).
+6. Scan every page for identifiers from the extracts (:mod:`evalkit.disclosure`).
+7. Move the report into place (:mod:`.publish`).
+
+The published report is ``<out>/<period>/<site>/``; the cache is ``<out>/.cache/``; the
+executed notebook of a failed run is kept in ``<out>/.failed/<period>/<site>/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import evalkit
+from evalkit.config import EvaluationConfig, load_config
+from evalkit.disclosure import IDENTIFIER_COLUMNS, identifiers_in_extract, scan_html
+from evalkit.errors import DisclosureError, PipelineError
+from evalkit.pipeline.cache import (
+    FileHashes,
+    NotebookCache,
+    cache_key,
+    evalkit_fingerprint,
+    remembered,
+    sha256_file,
+)
+from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask, write_kernelspec
+from evalkit.pipeline.inputs import files_in_groups, is_participants_extract, periods_in_extract
+from evalkit.pipeline.keyfigures import KEY_FIGURES_FILE, read_key_figures
+from evalkit.pipeline.manifest import MANIFEST_FILE, build_manifest, git_state
+from evalkit.pipeline.publish import ReportLock, build_folder, publish
+from evalkit.pipeline.render import render_index_body, render_page
+from evalkit.pipeline.settings import PipelineSettings
+
+__all__ = ["resolve_notebooks_dir", "resolve_period", "run_report", "site_folder"]
+
+_EXTRACT_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def resolve_notebooks_dir(config: EvaluationConfig) -> Path:
+    """The folder of report notebooks.
+
+    In order: the config's ``notebooks_dir``; ``notebooks/`` next to the config file, if it
+    holds the first configured notebook; ``notebooks/`` at the root of the evalkit source tree
+    (``src/evalkit`` -> ``../../notebooks``), where the standard notebooks live.
+
+    Raises
+    ------
+    PipelineError
+        If none of these holds the configured notebooks' folder.
+    """
+    if config.notebooks_dir is not None:
+        return config.notebooks_dir
+    first = f"{config.notebooks[0]}.ipynb" if config.notebooks else ""
+    candidates = [
+        config.root / "notebooks",
+        Path(evalkit.__file__).resolve().parents[2] / "notebooks",
+    ]
+    for folder in candidates:
+        if (folder / first).is_file():
+            return folder
+    raise PipelineError(
+        f"cannot find the report notebooks (looked for {first or 'notebooks'} in "
+        f"{', '.join(map(str, candidates))}); set notebooks_dir in {config.path}."
+    )
+
+
+def site_folder(site: str) -> str:
+    """Folder name for a site.
+
+    Examples
+    --------
+    >>> site_folder("North East"), site_folder("all")
+    ('north-east', 'all')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", site.lower()).strip("-") or "site"
+
+
+def resolve_period(config: EvaluationConfig, period: str, periods_with_data: set[str]) -> str:
+    """The period to report: ``latest`` is the last configured period with referrals.
+
+    Parameters
+    ----------
+    config : EvaluationConfig
+        Lists the periods (oldest first).
+    period : str
+        ``"latest"`` or a configured period.
+    periods_with_data : set of str
+        Quarters that have referrals in the extracts.
+
+    Raises
+    ------
+    PipelineError
+        If no periods are configured, the period is not configured, or (for ``latest``) no
+        configured period has data.
+
+    Examples
+    --------
+    >>> from evalkit.config import EvaluationConfig
+    >>> cfg = EvaluationConfig(name="x", data_dir=Path("."), periods=["2026-Q1", "2026-Q2"])
+    >>> resolve_period(cfg, "latest", {"2025-Q4", "2026-Q1"})
+    '2026-Q1'
+    """
+    where = config.path or "the config"
+    if not config.periods:
+        raise PipelineError(f"{where}: no periods configured; list them under `periods:`.")
+    if period != "latest":
+        if period not in config.periods:
+            raise PipelineError(
+                f"period {period!r} is not configured in {where} "
+                f"(configured: {', '.join(config.periods)})."
+            )
+        return period
+    with_data = [p for p in config.periods if p in periods_with_data]
+    if not with_data:
+        raise PipelineError(
+            f"--period latest: none of the configured periods ({', '.join(config.periods)}) "
+            f"has referrals in {config.extracts_dir} "
+            f"(periods found: {', '.join(sorted(periods_with_data)) or 'none'})."
+        )
+    return with_data[-1]
+
+
+@dataclass
+class _Notebook:
+    """One notebook of the report, as planned and then as run or reused."""
+
+    name: str
+    path: Path
+    groups: tuple[str, ...]
+    files: list[Path]
+    slot: Path
+    key: str = ""
+    components: dict[str, Any] | None = None
+    entry: dict[str, Any] | None = None
+    title: str = ""
+    seconds: float = 0.0
+    cached: bool = False
+
+
+class _Progress:
+    """Progress lines with the elapsed pipeline time."""
+
+    def __init__(self, sink: Callable[[str], object]) -> None:
+        self.sink = sink
+        self.started = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def __call__(self, message: str) -> None:
+        self.sink(f"[{self.elapsed:6.1f} s] {message}")
+
+
+def _extract_files(config: EvaluationConfig) -> list[Path]:
+    folder = config.extracts_dir
+    if not folder.is_dir():
+        raise PipelineError(f"{folder}: the extracts folder does not exist.")
+    return sorted(
+        p.resolve()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in _EXTRACT_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def _periods_with_data(extracts: list[Path], hashes: FileHashes, facts: Path) -> set[str]:
+    participants = [p for p in extracts if is_participants_extract(p)]
+    if not participants:
+        raise PipelineError(
+            "no participants extract (a file named *_participants.csv or .xlsx) in "
+            f"{extracts[0].parent if extracts else 'the extracts folder'}."
+        )
+    periods: set[str] = set()
+    for path in participants:
+        periods.update(
+            remembered(facts / "periods", hashes.sha256(path), lambda p=path: periods_in_extract(p))
+        )
+    return periods
+
+
+def _identifiers(extracts: list[Path], hashes: FileHashes, facts: Path) -> pd.DataFrame:
+    parts = []
+    for path in extracts:
+        rows = remembered(
+            facts / "identifiers",
+            hashes.sha256(path),
+            lambda p=path: identifiers_in_extract(p).to_numpy().tolist(),
+        )
+        parts.append(pd.DataFrame(rows, columns=["kind", "value"], dtype="str"))
+    if not parts:
+        return pd.DataFrame({"kind": [], "value": []}, dtype="str")
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _key_figures_digest(outputs: Path, names: list[str]) -> dict[str, str | None]:
+    digest = {}
+    for name in names:
+        path = outputs / name / KEY_FIGURES_FILE
+        digest[name] = sha256_file(path) if path.is_file() else None
+    return digest
+
+
+def _check_parameters(notebooks: list[_Notebook], parameters: dict[str, str]) -> None:
+    """Check parameters of notebooks whose check is not already cached for this content."""
+    to_check = [
+        nb
+        for nb in notebooks
+        if (nb.entry or {}).get("parameters_checked") != _parameters_key(nb, parameters)
+    ]
+    if not to_check:
+        return
+    # papermill and nbformat take about 1.3 s to import: only pay it when something is checked.
+    from evalkit.pipeline.parameters import check_parameters
+
+    for nb in to_check:
+        check_parameters(nb.path, parameters)
+
+
+def _parameters_key(nb: _Notebook, parameters: dict[str, str]) -> str:
+    kinds = {name: type(value).__name__ for name, value in parameters.items()}
+    return cache_key({"notebook": nb.components["notebook_sha256"], "parameters": kinds})
+
+
+def _report_facts(
+    config: EvaluationConfig, period: str, site: str, extracts: list[Path]
+) -> dict[str, Any]:
+    """Header, footer and index facts: titles, period, area, generation time, data vintage."""
+    now = dt.datetime.now().astimezone()
+    first = config.periods[0]
+    latest = max((p.stat().st_mtime for p in extracts), default=None)
+    vintage = (
+        "provider extracts last updated " + dt.datetime.fromtimestamp(latest).strftime("%-d %B %Y")
+        if latest is not None
+        else "no provider extracts"
+    )
+    cumulative = f" (cumulative from {first})" if first != period else ""
+    return {
+        "report_title": config.titles.get("report", config.name),
+        "period_label": f"{period}{cumulative}",
+        "site_label": "All sites" if site == "all" else f"Site: {site}",
+        "generated": now.strftime("%-d %B %Y at %H:%M"),
+        "generated_iso": now.isoformat(timespec="seconds"),
+        "vintage": vintage,
+        "threshold": config.suppression_threshold,
+        "evalkit_version": evalkit.__version__,
+    }
+
+
+@dataclass
+class _ReportRun:
+    """State of one ``run_report`` call between planning and publishing."""
+
+    config: EvaluationConfig
+    settings: PipelineSettings
+    out: Path
+    cache: NotebookCache
+    hashes: FileHashes
+    extracts: list[Path]
+    period: str
+    period_requested: str
+    site: str
+    build: Path
+    jobs: int
+    force: bool
+    say: _Progress
+
+    @property
+    def target(self) -> Path:
+        return self.out / self.period / site_folder(self.site)
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """Report parameters, without ``output_dir`` (set per notebook; not in the cache key)."""
+        return {"config_path": str(self.config.path), "period": self.period, "site": self.site}
+
+    @property
+    def notebook_parameters(self) -> dict[str, str]:
+        """Every parameter a notebook receives (``output_dir`` filled in per notebook)."""
+        return {**self.parameters, "output_dir": ""}
+
+    def plan(self, notebooks_dir: Path) -> list[_Notebook]:
+        """Each notebook with its input files, cache slot and key components (stage-1 part)."""
+        fingerprint = evalkit_fingerprint()
+        config_sha = self.hashes.sha256(self.config.path)
+        notebooks = []
+        for name in self.config.notebooks:
+            groups = self.settings.inputs_of(name)
+            nb = _Notebook(
+                name=name,
+                path=notebooks_dir / f"{name}.ipynb",
+                groups=groups,
+                files=files_in_groups(self.config.data_dir, groups, self.settings.input_groups),
+                slot=self.cache.slot(self.period, site_folder(self.site), name),
+            )
+            nb.components = {
+                "notebook_sha256": self.hashes.sha256(nb.path),
+                "parameters": self.parameters,
+                "inputs": {
+                    _relative(p, self.config.data_dir): self.hashes.sha256(p) for p in nb.files
+                },
+                "config_sha256": config_sha,
+                "evalkit": fingerprint,
+            }
+            nb.entry = self.cache.lookup(nb.slot)
+            notebooks.append(nb)
+        return notebooks
+
+    def run(self, notebooks: list[_Notebook]) -> None:
+        """Reuse or run every notebook: those not reading key figures first, then the rest."""
+        for folder in ("outputs", "executed", "pages"):
+            (self.build / folder).mkdir()
+        kernels = write_kernelspec(self.build / "jupyter")
+        first = [nb for nb in notebooks if not self.settings.reads_key_figures(nb.name)]
+        last = [nb for nb in notebooks if self.settings.reads_key_figures(nb.name)]
+        with NotebookRunner(self.jobs) as runner:
+            for stage in (first, last):
+                if stage is last:
+                    digest = _key_figures_digest(self.build / "outputs", [nb.name for nb in first])
+                    for nb in last:
+                        nb.components["key_figures"] = digest
+                tasks = [self._reuse_or_task(nb, kernels) for nb in stage]
+                tasks = [t for t in tasks if t is not None]
+                by_name = {nb.name: nb for nb in stage}
+                outcomes = runner.run(
+                    tasks,
+                    on_start=lambda t: self.say(f"{t.name}: running"),
+                    on_done=lambda o, by_name=by_name: self._finished(by_name[o.name], o),
+                )
+                failures = [o for o in outcomes if o.error is not None]
+                if failures:
+                    raise self._failure(failures[0])
+
+    def _reuse_or_task(self, nb: _Notebook, kernels: Path) -> NotebookTask | None:
+        """Copy a valid cached result into the build, or describe the run needed."""
+        nb.key = cache_key(nb.components)
+        outputs = self.build / "outputs" / nb.name
+        page = self.build / "pages" / f"{nb.name}.html"
+        hit = None if self.force else self.cache.lookup(nb.slot, nb.key)
+        if hit is not None:
+            nb.cached, nb.title, nb.seconds = True, hit["title"], hit["run_seconds"]
+            shutil.copytree(nb.slot / "outputs", outputs)
+            shutil.copyfile(nb.slot / "page.html", page)
+            self.say(f"{nb.name}: cached (ran in {nb.seconds:.1f} s)")
+            return None
+        outputs.mkdir()
+        return NotebookTask(
+            name=nb.name,
+            notebook=nb.path,
+            executed=self.build / "executed" / f"{nb.name}.ipynb",
+            page=page,
+            parameters={**self.notebook_parameters, "output_dir": str(outputs)},
+            jupyter_path=kernels,
+            execution_timeout=self.settings.execution_timeout,
+        )
+
+    def _finished(self, nb: _Notebook, outcome: NotebookOutcome) -> None:
+        """Store a successful run in the cache at once (it stays valid if another fails)."""
+        if outcome.error is not None:
+            self.say(f"{nb.name}: FAILED after {outcome.seconds:.1f} s")
+            return
+        nb.title, nb.seconds = outcome.title, outcome.seconds
+        entry = {
+            "key": nb.key,
+            "components": nb.components,
+            "parameters_checked": _parameters_key(nb, self.notebook_parameters),
+            "title": nb.title,
+            "run_seconds": round(nb.seconds, 3),
+        }
+        self.cache.store(
+            nb.slot,
+            entry,
+            executed=self.build / "executed" / f"{nb.name}.ipynb",
+            page=self.build / "pages" / f"{nb.name}.html",
+            outputs=self.build / "outputs" / nb.name,
+        )
+        self.say(f"{nb.name}: ran in {nb.seconds:.1f} s")
+
+    def _failure(self, outcome: NotebookOutcome) -> PipelineError:
+        """The error for a failed notebook, after keeping its executed copy for debugging."""
+        source = self.build / "executed" / f"{outcome.name}.ipynb"
+        if source.is_file():
+            kept_dir = self.out / ".failed" / self.period / site_folder(self.site)
+            kept_dir.mkdir(parents=True, exist_ok=True)
+            kept = shutil.copyfile(source, kept_dir / f"{outcome.name}.ipynb")
+            where = f"The executed notebook, with the traceback, is kept at {kept}."
+        else:
+            where = "The notebook did not start, so there is no executed copy."
+        previous = (
+            f"The published report at {self.target} is unchanged."
+            if self.target.exists()
+            else "Nothing was published."
+        )
+        return PipelineError(
+            f"notebook {outcome.name}.ipynb failed: {outcome.error}\n{where}\n{previous}"
+        )
+
+    def assemble(self, notebooks: list[_Notebook], report: dict[str, Any]) -> Path:
+        """Write every page and the index into ``build/site``."""
+        site = self.build / "site"
+        site.mkdir()
+        titles = self.config.titles
+        pages = [("index.html", "Overview")] + [
+            (f"{nb.name}.html", titles.get(nb.name) or nb.title) for nb in notebooks
+        ]
+        sections = []
+        for nb, (href, title) in zip(notebooks, pages[1:], strict=True):
+            body = (self.build / "pages" / href).read_text(encoding="utf-8")
+            html = render_page(body, page_title=title, report=report, pages=pages, href=href)
+            (site / href).write_text(html, encoding="utf-8")
+            figures = read_key_figures(self.build / "outputs" / nb.name)
+            sections.append({"name": nb.name, "title": title, "href": href, "figures": figures})
+        threshold = self.config.suppression_threshold
+        index_body = render_index_body(report, sections, threshold)
+        index = render_page(
+            index_body, page_title="Overview", report=report, pages=pages, href="index.html"
+        )
+        (site / "index.html").write_text(index, encoding="utf-8")
+        return site
+
+    def scan(self, site: Path) -> dict[str, Any]:
+        """Refuse to publish pages that contain an identifier from the extracts."""
+        identifiers = _identifiers(self.extracts, self.hashes, self.cache.root / "facts")
+        html_files = sorted(site.glob("*.html"))
+        hits = scan_html(html_files, identifiers)
+        if len(hits):
+            shown = [
+                f"  {Path(h.file).name} line {h.line}: {h.kind} {h.value}"
+                for h in hits.head(10).itertuples()
+            ]
+            more = [f"  ... and {len(hits) - 10} more"] if len(hits) > 10 else []
+            raise DisclosureError(
+                f"not published: {len(hits)} identifier(s) from the extracts appear in the "
+                "rendered report; change the notebook to show counts, not rows.\n"
+                + "\n".join(shown + more)
+            )
+        self.say(f"identifier scan: {len(html_files)} pages clean")
+        kinds = identifiers["kind"].value_counts()
+        return {
+            "threshold": self.config.suppression_threshold,
+            "pages_scanned": [p.name for p in html_files],
+            "identifiers_scanned": {k: int(kinds.get(k, 0)) for k in IDENTIFIER_COLUMNS},
+        }
+
+    def manifest(
+        self, notebooks: list[_Notebook], report: dict[str, Any], disclosure: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The manifest document for the built report."""
+        files = sorted({p for nb in notebooks for p in nb.files})
+        inputs = pd.DataFrame(
+            {
+                "path": [_relative(p, self.config.data_dir) for p in files],
+                "size": [p.stat().st_size for p in files],
+                "sha256": [self.hashes.sha256(p) for p in files],
+            }
+        )
+        return build_manifest(
+            evalkit=notebooks[0].components["evalkit"],
+            git=git_state(Path(evalkit.__file__).parent),
+            generated_at=report["generated_iso"],
+            config={
+                "path": str(self.config.path),
+                "sha256": notebooks[0].components["config_sha256"],
+            },
+            parameters={
+                **self.parameters,
+                "period_requested": self.period_requested,
+                "jobs": self.jobs,
+                "force": self.force,
+            },
+            inputs=inputs,
+            notebooks=[
+                {
+                    "name": nb.name,
+                    "title": nb.title,
+                    "page": f"{nb.name}.html",
+                    "inputs": list(nb.groups),
+                    "cache_key": nb.key,
+                    "cached": nb.cached,
+                    "run_seconds": round(nb.seconds, 3),
+                }
+                for nb in notebooks
+            ],
+            disclosure=disclosure,
+        )
+
+
+def run_report(
+    config_path: str | Path,
+    period: str = "latest",
+    site: str = "all",
+    jobs: int | None = None,
+    force: bool = False,
+    out: str | Path = "reports",
+    progress: Callable[[str], object] = print,
+) -> Path:
+    """Run the report notebooks and publish the HTML report for one period and site.
+
+    Parameters
+    ----------
+    config_path : str or Path
+        The evaluation's ``evaluation.yml``.
+    period : str, default "latest"
+        A configured period, or ``"latest"``: the last configured period with referrals.
+    site : str, default "all"
+        A configured site, or ``"all"`` for the whole service.
+    jobs : int, optional
+        Notebooks run at once (default: the number of CPU cores available).
+    force : bool, default False
+        Re-run every notebook even when its cached result is still valid.
+    out : str or Path, default "reports"
+        Output folder; the report is published to ``<out>/<period>/<site>/``.
+    progress : callable, default print
+        Receives one line per step: which notebook, elapsed time, cached or run.
+
+    Returns
+    -------
+    Path
+        The published report folder (``index.html``, one page per notebook, ``manifest.json``).
+
+    Raises
+    ------
+    ConfigError
+        If the config cannot be read.
+    PipelineError
+        If a notebook is missing, has wrong parameters or fails (naming notebook, cell and
+        error); the previously published report is left untouched.
+    DisclosureError
+        If a page contains an identifier from the extracts; nothing is published.
+
+    Examples
+    --------
+    >>> run_report("data/demo/evaluation.yml", out="reports/demo")  # doctest: +SKIP
+    PosixPath('/…/reports/demo/2026-Q4/all')
+    """
+    say = _Progress(progress)
+    config = load_config(config_path)
+    settings = PipelineSettings.from_config(config)
+    notebooks_dir = resolve_notebooks_dir(config)
+    for name in config.notebooks:
+        if not (notebooks_dir / f"{name}.ipynb").is_file():
+            raise PipelineError(
+                f"notebook {name}.ipynb (listed in {config.path}) is not in {notebooks_dir}."
+            )
+    if site != "all" and site not in config.sites:
+        raise PipelineError(
+            f"site {site!r} is not configured in {config.path} "
+            f"(configured: {', '.join(config.sites) or 'none'}; use 'all' for the whole service)."
+        )
+    out = Path(out).resolve()
+    with ReportLock(out):
+        cache = NotebookCache(out / ".cache")
+        hashes = FileHashes(cache.root / "file_hashes.json")
+        try:
+            extracts = _extract_files(config)
+            with_data = _periods_with_data(extracts, hashes, cache.root / "facts")
+            run = _ReportRun(
+                config=config,
+                settings=settings,
+                out=out,
+                cache=cache,
+                hashes=hashes,
+                extracts=extracts,
+                period=resolve_period(config, period, with_data),
+                period_requested=period,
+                site=site,
+                build=build_folder(out),
+                jobs=jobs or len(os.sched_getaffinity(0)),
+                force=force,
+                say=say,
+            )
+            try:
+                site_name = "all sites" if site == "all" else site
+                say(f"report for {run.period}, {site_name} -> {run.target}")
+                notebooks = run.plan(notebooks_dir)
+                _check_parameters(notebooks, run.notebook_parameters)
+                run.run(notebooks)
+                report = _report_facts(config, run.period, site, extracts)
+                built = run.assemble(notebooks, report)
+                disclosure = run.scan(built)
+                manifest = run.manifest(notebooks, report, disclosure)
+                (built / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), "utf-8")
+                publish(built, run.target)
+            finally:
+                shutil.rmtree(run.build, ignore_errors=True)
+        finally:
+            hashes.save()
+    ran = sum(not nb.cached for nb in notebooks)
+    say(
+        f"published {run.target} ({len(notebooks)} notebooks: {ran} run, "
+        f"{len(notebooks) - ran} cached) in {say.elapsed:.1f} s"
+    )
+    return run.target

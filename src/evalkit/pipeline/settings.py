@@ -1,0 +1,148 @@
+"""The report pipeline's settings: which input files each notebook reads, and the cell timeout.
+
+They come from the optional ``pipeline:`` section of ``evaluation.yml``; every key has a default.
+A notebook's cache key covers the content of every file in its input groups, so a change to a
+file re-runs exactly the notebooks that read it.
+
+.. code-block:: yaml
+
+    pipeline:
+      input_groups:                 # name -> file patterns relative to data_dir
+        extracts: ["extracts/**/*"]
+        validated: ["validated/clean/**/*"]
+        qual: ["qual/**/*"]
+      notebook_inputs:              # notebook -> groups it reads; "*" is every other notebook
+        "*": [extracts, validated]
+        04_realist_synthesis: [extracts, validated, qual]
+        05_summary: [extracts, validated, key_figures]
+      execution_timeout: 1800       # seconds one cell may run; null = no limit
+
+``key_figures`` is built in: the key figures recorded by every notebook that does not itself read
+``key_figures``. Notebooks that read it run after all the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from evalkit.config import EvaluationConfig
+from evalkit.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_INPUT_GROUPS",
+    "DEFAULT_NOTEBOOK_INPUTS",
+    "KEY_FIGURES_GROUP",
+    "PipelineSettings",
+]
+
+KEY_FIGURES_GROUP = "key_figures"
+DEFAULT_INPUT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "extracts": ("extracts/**/*",),
+        "validated": ("validated/clean/**/*",),
+        "qual": ("qual/**/*",),
+    }
+)
+DEFAULT_NOTEBOOK_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "*": ("extracts", "validated"),
+        "04_realist_synthesis": ("extracts", "validated", "qual"),
+        "05_summary": ("extracts", "validated", KEY_FIGURES_GROUP),
+    }
+)
+DEFAULT_EXECUTION_TIMEOUT = 1800.0
+
+
+def _as_names(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"pipeline.{where}: expected a list of names, got {value!r}.")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """Input groups, the groups each notebook reads, and the per-cell execution timeout.
+
+    Examples
+    --------
+    >>> settings = PipelineSettings()
+    >>> settings.inputs_of("04_realist_synthesis")
+    ('extracts', 'validated', 'qual')
+    >>> settings.inputs_of("00_data_quality")
+    ('extracts', 'validated')
+    """
+
+    input_groups: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: DEFAULT_INPUT_GROUPS
+    )
+    notebook_inputs: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: DEFAULT_NOTEBOOK_INPUTS
+    )
+    execution_timeout: float | None = DEFAULT_EXECUTION_TIMEOUT
+
+    @classmethod
+    def from_mapping(cls, section: Mapping[str, Any] | None) -> PipelineSettings:
+        """Settings from the ``pipeline:`` section of a config (``None`` for all defaults).
+
+        Groups and notebook entries given in the section are added to, or replace, the
+        defaults of the same name.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown key, a malformed list, or a notebook reading an undefined group.
+        """
+        section = dict(section or {})
+        unknown = sorted(set(section) - {"input_groups", "notebook_inputs", "execution_timeout"})
+        if unknown:
+            raise ConfigError(
+                f"pipeline: unknown setting(s) {', '.join(unknown)}; allowed: input_groups, "
+                "notebook_inputs, execution_timeout."
+            )
+        groups = dict(DEFAULT_INPUT_GROUPS)
+        for name, patterns in (section.get("input_groups") or {}).items():
+            if name == KEY_FIGURES_GROUP:
+                raise ConfigError(
+                    f"pipeline.input_groups: '{name}' is built in; pick another name."
+                )
+            groups[str(name)] = _as_names(patterns, f"input_groups.{name}")
+        notebooks = dict(DEFAULT_NOTEBOOK_INPUTS)
+        for name, names in (section.get("notebook_inputs") or {}).items():
+            notebooks[str(name)] = _as_names(names, f"notebook_inputs.{name}")
+        for name, names in notebooks.items():
+            undefined = [g for g in names if g not in groups and g != KEY_FIGURES_GROUP]
+            if undefined:
+                raise ConfigError(
+                    f"pipeline.notebook_inputs.{name}: group(s) {', '.join(undefined)} are not "
+                    f"defined; defined groups: {', '.join([*groups, KEY_FIGURES_GROUP])}."
+                )
+        timeout = section.get("execution_timeout", DEFAULT_EXECUTION_TIMEOUT)
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
+        ):
+            raise ConfigError(
+                f"pipeline.execution_timeout: expected seconds > 0 or null, got {timeout!r}."
+            )
+        return cls(
+            input_groups=MappingProxyType(groups),
+            notebook_inputs=MappingProxyType(notebooks),
+            execution_timeout=None if timeout is None else float(timeout),
+        )
+
+    @classmethod
+    def from_config(cls, config: EvaluationConfig) -> PipelineSettings:
+        """Settings from a loaded config's ``pipeline`` section (defaults when it has none)."""
+        return cls.from_mapping(getattr(config, "pipeline", None))
+
+    def inputs_of(self, notebook: str) -> tuple[str, ...]:
+        """The input groups a notebook reads (its own entry, else the ``"*"`` entry)."""
+        return self.notebook_inputs.get(notebook, self.notebook_inputs["*"])
+
+    def reads_key_figures(self, notebook: str) -> bool:
+        """Whether the notebook reads other notebooks' key figures (so runs after them)."""
+        return KEY_FIGURES_GROUP in self.inputs_of(notebook)
