@@ -8,6 +8,7 @@ One module per family of methods, each returning tidy DataFrames with documented
 * :mod:`evalkit.outcomes.attrition` — :func:`attrition` (follow-up rates, completers vs lost);
 * :mod:`evalkit.outcomes.sensitivity` — :func:`sensitivity` (complete case vs BOCF vs MICE);
 * :mod:`evalkit.outcomes.subgroups` — :func:`for_whom` (ANCOVA and mixed model by subgroup);
+* :mod:`evalkit.outcomes.contrast` — :func:`contrast` (outcome in a CMOC context vs the rest);
 * :mod:`evalkit.outcomes.regression` — the design matrices, fits and contrasts they share;
 """
 
@@ -18,6 +19,7 @@ from evalkit.outcomes.attrition import (
     standardised_mean_difference,
     wilson_interval,
 )
+from evalkit.outcomes.contrast import CONTRAST_COLUMNS, contrast
 from evalkit.outcomes.paired import BEFORE_AFTER_COLUMNS, ChangeRule, before_after, paired_change
 from evalkit.outcomes.pairing import PAIRED_COLUMNS, pair_timepoints
 from evalkit.outcomes.sensitivity import (
@@ -37,11 +39,13 @@ __all__ = [
     "standardised_mean_difference",
     "wilson_interval",
     "BEFORE_AFTER_COLUMNS",
+    "CONTRAST_COLUMNS",
     "PAIRED_COLUMNS",
     "POOLED_COLUMNS",
     "SENSITIVITY_COLUMNS",
     "ChangeRule",
     "before_after",
+    "contrast",
     "for_whom",
     "holm",
     "pair_timepoints",
