@@ -149,7 +149,9 @@ def bmi(values: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``client_id``, ``timepoint``, ``bmi`` (kg/m², NaN without weight or any height),
+        ``client_id``, ``timepoint``, ``bmi`` (kg/m² to one decimal place, halves up, since
+        the published ranges are written that way: 18.5-24.9 healthy; NaN without weight or
+        any height),
         ``bmi_category`` and ``bmi_thresholds`` (``"lower"`` for NICE's lower thresholds,
         ``"standard"`` otherwise).
 
@@ -158,8 +160,8 @@ def bmi(values: pd.DataFrame) -> pd.DataFrame:
     >>> import pandas as pd
     >>> values = pd.DataFrame({"client_id": ["a", "a"], "timepoint": ["baseline", "exit"],
     ...                        "weight_kg": [96.0, 90.0], "height_cm": [160.0, None]})
-    >>> bmi(values)["bmi"].round(2).tolist()  # 96 / 1.6**2 = 37.5; 90 / 1.6**2 = 35.16
-    [37.5, 35.16]
+    >>> bmi(values)["bmi"].tolist()  # 96 / 1.6**2 = 37.5; 90 / 1.6**2 = 35.16 -> 35.2
+    [37.5, 35.2]
     """
     missing = {"client_id", "timepoint", "weight_kg", "height_cm"} - set(values.columns)
     if missing:
@@ -168,7 +170,8 @@ def bmi(values: pd.DataFrame) -> pd.DataFrame:
     _check_positive(values, "height_cm")
     height = pd.Series(_values(values, "height_cm"), index=values.index)
     height = height.fillna(height.groupby(values["client_id"]).transform("first"))
-    result = _values(values, "weight_kg") / (height.to_numpy() / 100) ** 2
+    exact = _values(values, "weight_kg") / (height.to_numpy() / 100) ** 2
+    result = np.floor(exact * 10 + 0.5) / 10  # one decimal place, as the ranges are written
     background = values["family_background"] if "family_background" in values else None
     uses_lower = (
         background.isin(LOWER_BMI_BACKGROUNDS).to_numpy()
