@@ -269,3 +269,45 @@ def test_cli_validate_exits_non_zero_on_errors(tmp_path):
     assert result.exit_code == 1
     assert "extracts/t_participants.csv:2  imd_decile='11'  out of range (1 to 10)" in result.output
     assert "read         1  kept         0  quarantined       1" in result.output
+
+
+def test_messy_demo_every_planted_fault_is_reported(tmp_path):
+    """The generator's --messy manifest lists each planted fault; each must be reported."""
+    from evalkit.synth import write_demo
+
+    config_path = write_demo(tmp_path / "m", episodes=300, seed=3, messy=True)
+    from evalkit.config import load_config
+
+    result = validate_directory(config_path.parent, load_config(config_path))
+    manifest = pd.read_csv(config_path.parent / "messy_faults.csv", dtype=str,
+                           keep_default_na=False)
+    issues = result.issues.assign(row=result.issues["row"].astype("string").fillna(""))
+    for fault in manifest.itertuples(index=False):
+        found = issues[(issues["file"] == fault.file) & (issues["row"] == fault.row)]
+        if fault.column:
+            found = found[found["column"].astype(str).str.contains(fault.column, regex=False)]
+        if fault.expected == "accepted":
+            assert found.empty, f"{fault.fault_class} should be accepted: {found.to_dict('records')}"
+        else:
+            assert (found["severity"] == fault.expected).any(), (
+                f"planted {fault.fault_class} at {fault.file}:{fault.row} {fault.column} not "
+                f"reported as {fault.expected}:\n{issues[issues['file'] == fault.file].head()}"
+            )
+    assert set(manifest["fault_class"]) >= {
+        "missing file", "empty file", "missing required column", "unknown column", "wrong type",
+        "out-of-range item value", "value outside allowed set", "duplicate client_id",
+        "measure for an unknown client", "follow-up dated before baseline", "end before start",
+        "cp1252 with BOM", "date as dd/mm/yyyy", "date as Excel serial number", "N/A", "-",
+        "blank string"}
+    assert not result.ok
+    assert_reconciles(result)
+
+
+def test_clean_demo_validates_without_errors(tmp_path):
+    from evalkit.config import load_config
+    from evalkit.synth import write_demo
+
+    config_path = write_demo(tmp_path / "d", episodes=300, seed=3)
+    result = validate_directory(config_path.parent, load_config(config_path))
+    assert result.ok, result.errors.head().to_string()
+    assert_reconciles(result)

@@ -166,23 +166,35 @@ def _rule_text(table: str, column: str, check: str) -> str:
     return check
 
 
-def _parse_file(raw: RawTable, spec_columns: list[ColumnSpec], table: str, out: _Collector):
-    """Parse a raw file's known columns; return (parsed, raw_text, row_reasons)."""
-    reasons = pd.Series([[] for _ in range(len(raw.frame))], index=raw.frame.index, dtype=object)
+def _parse_file(
+    frame: pd.DataFrame,
+    rows: pd.Series,
+    path: Path,
+    spec_columns: list[ColumnSpec],
+    table: str,
+    out: _Collector,
+):
+    """Parse a raw frame's known columns; return (parsed, row_reasons).
+
+    ``frame`` has a unique index; ``rows`` gives each index's spreadsheet row for reports.
+    """
+    reasons = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
     parsed = {}
     for spec in spec_columns:
-        if spec.name not in raw.frame.columns:
-            parsed[spec.name] = pd.Series(pd.NA, index=raw.frame.index, dtype=object)
+        if spec.name not in frame.columns:
+            parsed[spec.name] = pd.Series(pd.NA, index=frame.index, dtype=object)
             continue
-        values, bad = parse_column(raw.frame[spec.name], spec)
+        values, bad = parse_column(frame[spec.name], spec)
         parsed[spec.name] = values
-        for row in bad[bad].index:
-            value = raw.frame.at[row, spec.name]
+        for index in bad[bad].index:
+            value = frame.at[index, spec.name]
             kind = _KIND_TEXT[spec.kind]
-            out.add("error", raw.path, row, table, spec.name, value, "wrong type", kind=kind)
-            reasons[row].append(f"{spec.name}: wrong type ({value!r} is not {kind})")
-    frame = pd.DataFrame(parsed, index=raw.frame.index)
-    return frame, reasons
+            column = spec.name
+            if table == "measures" and spec.name == "value":
+                column = f"value ({frame.at[index, 'measure']})"
+            out.add("error", path, rows[index], table, column, value, "wrong type", kind=kind)
+            reasons[index].append(f"{column}: wrong type ({value!r} is not {kind})")
+    return pd.DataFrame(parsed, index=frame.index), reasons
 
 
 def _check_header(raw: RawTable, table: str, allowed: list[str], out: _Collector) -> list[str]:
@@ -193,7 +205,7 @@ def _check_header(raw: RawTable, table: str, allowed: list[str], out: _Collector
             out.add("warning", raw.path, 1, table, column, column, "unknown column")
     missing = [c for c in spec.required if c not in raw.frame.columns]
     for column in missing:
-        out.add("error", raw.path, 1, table, column, None, "missing required column")
+        out.add("error", raw.path, 1, table, column, "(column absent)", "missing required column")
     return missing
 
 
@@ -243,10 +255,11 @@ def _read_tables(paths: list[Path], out: _Collector):
             pieces["measures"].append(_wide_to_measures(raw, table, out, recon))
             continue
         missing = _check_header(raw, table, spec.names, out)
-        parsed, reasons = _parse_file(raw, list(spec.columns), table, out)
+        rows = pd.Series(raw.frame.index, index=raw.frame.index)
+        parsed, reasons = _parse_file(raw.frame, rows, path, list(spec.columns), table, out)
         if missing:
             for row in reasons.index:
-                reasons[row].append(f"file lacks required column(s) {', '.join(missing)}")
+                reasons[row].append(_LACKS + ", ".join(missing))
         pieces[table].append((parsed, raw.frame, reasons, out.name(path)))
     return pieces, recon
 
@@ -257,19 +270,15 @@ def _wide_to_measures(raw: RawTable, table: str, out: _Collector, recon: list[di
     missing = _check_header(raw, table, spec.names, out)
     measure_cols = [c for c in spec.names if c in MEASURES and c in raw.frame.columns]
     blank_cells = int(raw.frame[measure_cols].isna().sum().sum()) if measure_cols else 0
-    long_raw = melt_wide(raw.frame, measure_cols)
-    long_raw = long_raw.set_index("row", drop=False)
-    long_raw.index.name = None
-    # the melted values are checked as measures: keep the wide column as the measure name
-    fake = RawTable(raw.path, "measures", long_raw.drop(columns="row"))
-    parsed, reasons = _parse_file(fake, list(TABLES["measures"].columns), "measures", out)
-    parsed.index = pd.RangeIndex(len(parsed))
-    reasons.index = parsed.index
-    parsed["__row"] = long_raw["row"].to_numpy()
-    raw_text = long_raw.reset_index(drop=True)
+    # the melted values are checked as measures; the wide column becomes the measure name
+    raw_text = melt_wide(raw.frame, measure_cols)
+    parsed, reasons = _parse_file(
+        raw_text, raw_text["row"], raw.path, list(TABLES["measures"].columns), "measures", out
+    )
+    parsed["__row"] = raw_text["row"].to_numpy()
     if missing:
         for i in reasons.index:
-            reasons[i].append(f"file lacks required column(s) {', '.join(missing)}")
+            reasons[i].append(_LACKS + ", ".join(missing))
     recon.append(
         {
             "table": table,
@@ -278,7 +287,7 @@ def _wide_to_measures(raw: RawTable, table: str, out: _Collector, recon: list[di
             "read": len(raw.frame),
             "kept": len(raw.frame),
             "quarantined": 0,
-            "note": f"melted into {len(long_raw)} measure values ({blank_cells} blank cells "
+            "note": f"melted into {len(raw_text)} measure values ({blank_cells} blank cells "
             "are not measures)",
         }
     )
@@ -334,8 +343,22 @@ def _combine(table: str, pieces: list, out: _Collector):
     return frame, raw, why, file, row
 
 
+_LACKS = "file lacks required column(s) "
+
+
+def _already_reported(reasons: list[str], column: str) -> bool:
+    """True when a blank ``column`` comes from an absent column or a value that did not parse."""
+    return any(
+        (r.startswith(_LACKS) and column in r[len(_LACKS) :].split(", "))
+        or (r.startswith(column) and ": wrong type" in r)
+        for r in reasons
+    )
+
+
 def _report_failures(table, frame, raw, why, file, row, failures, out: _Collector) -> None:
     for index, column, check in failures[["index", "column", "check"]].itertuples(index=False):
+        if check == "not_nullable" and _already_reported(why[index], column):
+            continue  # reported once already: a missing column or an unreadable value
         raw_column = column if column in raw.columns else None
         value = raw.at[index, raw_column] if raw_column else None
         value = None if pd.isna(value) else value
@@ -375,19 +398,23 @@ def _cross_table(tables, out: _Collector) -> None:
                 hint_key="foreign key",
             )
             why[index].append(f"{column}: {rule} ({raw.at[index, column]!r})")
+        rule = f"its {parent} row was quarantined"
         for index in held[held].index:
-            rule = f"its {parent} row was quarantined"
+            why[index].append(f"{column}: {rule}")
+        # one issue per held-back identifier and file, not one per row
+        held_rows = pd.DataFrame({"file": file[held], "row": row[held], "id": frame[column][held]})
+        for (name, ident), group in held_rows.groupby(["file", "id"], sort=False):
+            count = len(group)
             out.add(
                 "error",
-                file[index],
-                row[index],
+                name,
+                int(group["row"].min()),
                 table,
                 column,
-                raw.at[index, column],
-                rule,
+                ident,
+                f"{rule} ({count} {table} row{'s' if count > 1 else ''} held back)",
                 hint_key="quarantined parent",
             )
-            why[index].append(f"{column}: {rule}")
     frame, raw, why, file, row = tables["measures"]
     if frame.empty:
         return
