@@ -27,8 +27,10 @@ report: demo
 	$(BIN)/evalkit validate $(DEMO)
 	$(BIN)/evalkit report --config $(DEMO)/evaluation.yml --period latest --out reports/demo
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+# The notebooks run against the demo evaluation (their default config_path), one kernel per
+# notebook file (--dist loadfile keeps a notebook's cells on one worker).
+test: $(STAMP) $(DEMO)/evaluation.yml
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax tests notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
