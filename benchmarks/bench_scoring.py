@@ -6,13 +6,18 @@ per client and timepoint, one column per item, as the wide templates provide) an
 the median of 5 timed runs of scoring all four instruments, and the peak memory allocated
 while scoring (tracemalloc, in a separate untimed run). Results go in ``docs/performance.md``.
 
+It also times the route :func:`evalkit.episodes.build_episodes` takes (pivot the long table once,
+then score the wide items) and ``build_episodes`` itself on 100,000 episodes.
+
 Options: ``--episodes N`` (default 1,000,000), ``--long-episodes N`` (default 1,000,000; the long
-table has 60 million rows at that size), ``--runs N`` (default 5), ``--seed N``.
+table has about 59 million rows at that size; 0 skips it), ``--episode-table N`` (default
+100,000; 0 skips it), ``--runs N`` (default 5), ``--seed N``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -23,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 import evalkit.instruments as ins
+from evalkit.episodes import build_episodes
 
 INSTRUMENTS = ("wemwbs", "swemwbs", "phq9", "gad7")
 ITEMS = list(dict.fromkeys(item for name in INSTRUMENTS for item in ins.get(name).items))
@@ -55,6 +61,11 @@ def score_all(table: pd.DataFrame) -> list[pd.DataFrame]:
     return [ins.score(table, name) for name in INSTRUMENTS]
 
 
+def pivot_once_then_score(long: pd.DataFrame) -> list[pd.DataFrame]:
+    """What build_episodes does: one pivot of every item, then the wide scorer."""
+    return score_all(ins.pivot_measures(long, ITEMS))
+
+
 def timed(fn: Callable[[], object], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -72,35 +83,60 @@ def peak_mib(fn: Callable[[], object]) -> float:
     return peak / 2**20
 
 
-def report(label: str, table: pd.DataFrame, runs: int) -> None:
-    times = timed(lambda: score_all(table), runs)
-    per = {name: statistics.median(timed(lambda n=name: ins.score(table, n), 3)) for name in INSTRUMENTS}
+def report(label: str, fn: Callable[[], object], runs: int) -> None:
+    times = timed(fn, runs)
     print(
-        f"{label}: {len(table):,} input rows; all four instruments median "
-        f"{statistics.median(times):.2f} s over {runs} runs "
+        f"{label}: median {statistics.median(times):.2f} s over {runs} runs "
         f"(min {min(times):.2f}, max {max(times):.2f}); "
-        f"peak memory while scoring {peak_mib(lambda: score_all(table)):,.0f} MiB"
+        f"peak memory allocated while scoring {peak_mib(fn):,.0f} MiB"
     )
-    print("   per instrument (median of 3): " + ", ".join(f"{k} {v:.2f} s" for k, v in per.items()))
+
+
+def per_instrument(table: pd.DataFrame) -> None:
+    medians = {n: statistics.median(timed(lambda n=n: ins.score(table, n), 3)) for n in INSTRUMENTS}
+    print(
+        "   per instrument (median of 3): "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in medians.items())
+    )
+
+
+def episodes_inputs(long: pd.DataFrame, episodes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = long["client_id"].unique()[:episodes]
+    participants = pd.DataFrame({"client_id": ids, "start_date": pd.Timestamp("2026-01-05")})
+    return participants, long.loc[long["client_id"].isin(ids)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=1_000_000)
     parser.add_argument("--long-episodes", type=int, default=1_000_000)
+    parser.add_argument("--episode-table", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=20260101)
     args = parser.parse_args()
     print(
         f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}, "
-        f"{platform.machine()}"
+        f"{platform.machine()}, {os.cpu_count()} cores"
     )
     wide = make_wide(args.episodes, args.seed)
-    report(f"wide input, {args.episodes:,} episodes x 2 timepoints", wide, args.runs)
+    print(f"wide input: {args.episodes:,} episodes x 2 timepoints = {len(wide):,} rows")
+    report("  score WEMWBS, SWEMWBS, PHQ-9, GAD-7", lambda: score_all(wide), args.runs)
+    per_instrument(wide)
     if args.long_episodes:
         long = make_long(wide.iloc[: 2 * args.long_episodes])
         del wide
-        report(f"long input, {args.long_episodes:,} episodes x 2 timepoints", long, args.runs)
+        print(f"long input: {args.long_episodes:,} episodes x 2 timepoints = {len(long):,} rows")
+        report("  score(long) for each instrument", lambda: score_all(long), args.runs)
+        per_instrument(long)
+        report("  pivot once, then score", lambda: pivot_once_then_score(long), args.runs)
+        if args.episode_table:
+            participants, subset = episodes_inputs(long, args.episode_table)
+            del long
+            report(
+                f"build_episodes, {args.episode_table:,} episodes ({len(subset):,} measures)",
+                lambda: build_episodes(participants, subset),
+                3,
+            )
 
 
 if __name__ == "__main__":

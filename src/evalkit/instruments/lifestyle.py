@@ -312,11 +312,16 @@ def _dates(values: pd.Series, what: str, ids: pd.Series) -> pd.Series:
 
 
 def _followup_reading(measures: pd.DataFrame, measure: str, timepoint: str) -> pd.DataFrame:
-    rows = measures.loc[
-        (measures["timepoint"] == timepoint).to_numpy()
-        & (measures["measure"] == measure).to_numpy(),
-        ["client_id", "date", "value"],
-    ]
+    chosen = (measures["timepoint"] == timepoint).to_numpy() & (
+        measures["measure"] == measure
+    ).to_numpy()
+    if chosen.any() and "date" not in measures.columns:
+        raise ScoringError(
+            f"The measures table has {measure} at {timepoint} but no date column; the 4-week "
+            "quit needs the assessment date to check the 25-42 day window."
+        )
+    rows = measures.loc[chosen, ["client_id", "value"]]
+    dates = measures.loc[chosen, "date"] if chosen.any() else pd.Series([], dtype="object")
     dup = rows["client_id"].duplicated()
     if dup.any():
         raise ScoringError(
@@ -326,8 +331,8 @@ def _followup_reading(measures: pd.DataFrame, measure: str, timepoint: str) -> p
     return pd.DataFrame(
         {
             "client_id": rows["client_id"].to_numpy(),
-            f"{measure}_date": _dates(
-                rows["date"], f"{measure} date", rows["client_id"]
+            f"{measure}_date": pd.to_datetime(
+                _dates(dates, f"{measure} date", rows["client_id"])
             ).to_numpy(),
             measure: pd.to_numeric(rows["value"]).to_numpy(dtype="float64"),
         }
@@ -344,8 +349,9 @@ def smoking_quit_4wk(
     participants : DataFrame
         ``client_id`` and ``quit_date`` (missing column or blank = no quit date set).
     measures : DataFrame
-        Long measures with ``client_id``, ``timepoint``, ``date``, ``measure``, ``value``;
-        ``smoking_abstinent`` (1 = not smoking since day 15) and ``co_ppm`` at ``timepoint``.
+        Long measures with ``client_id``, ``timepoint``, ``measure``, ``value`` and, when it
+        holds 4-week readings, ``date``: ``smoking_abstinent`` (1 = not smoking since day 15)
+        and ``co_ppm`` at ``timepoint``.
     timepoint : str
         The 4-week assessment timepoint; its ``date`` is the assessment date.
 
@@ -377,7 +383,7 @@ def smoking_quit_4wk(
     """
     if "client_id" not in participants.columns:
         raise ScoringError("The participants table lacks column client_id.")
-    missing = {"client_id", "timepoint", "date", "measure", "value"} - set(measures.columns)
+    missing = {"client_id", "timepoint", "measure", "value"} - set(measures.columns)
     if missing:
         raise ScoringError(f"The measures table lacks column(s) {', '.join(sorted(missing))}.")
     ids = participants["client_id"]
