@@ -131,6 +131,9 @@ def test_tables_read_into_canonical_columns():
         31,
     ]
     assert codings.loc["K07", "text"] == "None"  # an excerpt, not a missing value
+    # K02 and K03 code the same span: one selection; K05 has no positions: its own
+    assert codings.loc["K02", "selection_id"] == codings.loc["K03", "selection_id"] == "S01:70:109"
+    assert codings.loc["K05", "selection_id"] == "K05"
     assert pd.isna(codings.loc["K05", "start"])
     assert project.cmocs["cmoc_id"].tolist() == ["CMOC1", "CMOC2"]
 

@@ -48,8 +48,9 @@ def test_tallies_per_element_count_excerpts_sources_sites_and_groups(project):
     assert ev.loc[("CMOC1", "mechanism_resource"), cols].tolist() == [2, 2, 2, 2]
     assert ev.loc[("CMOC1", "mechanism_reasoning"), cols].tolist() == [2, 2, 2, 1]
     assert ev.loc[("CMOC1", "outcome"), cols].tolist() == [2, 2, 2, 1]
-    # all seven codings are distinct excerpts, from 3 sources at 2 sites and 2 groups
-    assert ev.loc[("CMOC1", "all"), cols].tolist() == [7, 3, 2, 2]
+    # seven codings, but K02 and K03 code the same span (S01, 70-109): 6 excerpts, from 3
+    # sources at 2 sites and 2 groups
+    assert ev.loc[("CMOC1", "all"), cols].tolist() == [6, 3, 2, 2]
     # CMOC2 names only M01 and O01: K02, K05, K04, K07
     assert ev.loc[("CMOC2", "context"), cols].tolist() == [0, 0, 0, 0]
     assert ev.loc[("CMOC2", "all"), cols].tolist() == [4, 3, 2, 2]
@@ -57,13 +58,23 @@ def test_tallies_per_element_count_excerpts_sources_sites_and_groups(project):
     assert ev.loc[("CMOC1", "context"), "programme_theory"] == "PT1 peer support builds trust"
 
 
-def test_an_excerpt_coded_twice_for_one_cmoc_counts_once(project):
-    codings = project.codings.copy()
-    # make K03 (reasoning) the same selection as K02 (resource): one excerpt, two codes
-    codings.loc[codings["coding_id"] == "K03", "selection_id"] = "K02"
+def test_codings_of_one_span_are_one_excerpt_without_selection_ids(project):
+    codings = project.codings.drop(columns=["selection_id"])
     ev = cmoc_evidence(project.cmocs, codings, project.sources, project.codebook)
     all_rows = ev[ev["element"] == "all"].set_index("cmoc_id")
-    assert all_rows.loc["CMOC1", "n_excerpts"] == 6
+    assert all_rows.loc["CMOC1", "n_excerpts"] == 6  # K02 and K03 share S01 70-109
+    # without positions each coding is its own excerpt
+    unplaced = codings.assign(start=pd.NA, end=pd.NA)
+    ev = cmoc_evidence(project.cmocs, unplaced, project.sources, project.codebook)
+    assert ev[ev["element"] == "all"].set_index("cmoc_id").loc["CMOC1", "n_excerpts"] == 7
+
+
+def test_a_codebook_without_paths_is_accepted(project):
+    book = project.codebook.drop(columns=["code_path"])
+    ev = cmoc_evidence(project.cmocs, project.codings, project.sources, book)
+    assert ev.set_index(["cmoc_id", "element"]).loc[("CMOC1", "context"), "codes"] == (
+        "Context::C: deprived area"
+    )
 
 
 def test_quotes_are_attributed_by_group_and_site_letter_only(project):

@@ -167,7 +167,8 @@ def read_qual_tables(folder: str | Path) -> QualProject:
     -------
     QualProject
         Canonical tables (the codebook keeps its ``kind`` column; ``codable`` is true for every
-        code; a coding's ``selection_id`` is its ``coding_id``), ``.cmocs`` when present.
+        code; codings of the same span share the ``selection_id`` ``<source_id>:<start>:<end>``,
+        a coding without positions has its ``coding_id``), ``.cmocs`` when present.
 
     Raises
     ------
@@ -246,7 +247,11 @@ def read_qual_tables(folder: str | Path) -> QualProject:
     code_paths = dict(zip(codebook["code_id"], codebook["code_path"], strict=True))
     codings = codings.reset_index(drop=True)
     codings["source_name"] = codings["source_id"].map(names)
-    codings["selection_id"] = codings["coding_id"]
+    placed = codings["start"].notna() & codings["end"].notna()
+    span = (
+        codings["source_id"] + ":" + codings["start"].astype(str) + ":" + codings["end"].astype(str)
+    )
+    codings["selection_id"] = codings["coding_id"].where(~placed, span)
     codings["code_path"] = codings["code_id"].map(code_paths)
     sources = sources.reset_index(drop=True)
     if "media" not in sources.columns:

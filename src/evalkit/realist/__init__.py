@@ -16,6 +16,7 @@ from evalkit.realist.evidence import (
     cmoc_codes,
     cmoc_evidence,
     cmoc_site_matrix,
+    excerpt_ids,
     exemplar_quotes,
 )
 from evalkit.realist.link import (
@@ -64,6 +65,7 @@ __all__ = [
     "cmoc_evidence",
     "cmoc_outcome_link",
     "cmoc_site_matrix",
+    "excerpt_ids",
     "exemplar_quotes",
     "label_pattern",
     "programme_theory_table",

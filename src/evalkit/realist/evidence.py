@@ -15,7 +15,7 @@ import pandas as pd
 
 from evalkit.errors import QualImportError
 from evalkit.qual.code_kinds import CODE_KINDS, assign_code_kinds
-from evalkit.qual.codebook import lookup_codes
+from evalkit.qual.codebook import build_codebook, lookup_codes
 from evalkit.realist.quotes import (
     DEFAULT_CLIENT_ID_PATTERN,
     attribution_label,
@@ -30,6 +30,7 @@ __all__ = [
     "cmoc_codes",
     "cmoc_evidence",
     "cmoc_site_matrix",
+    "excerpt_ids",
     "exemplar_quotes",
 ]
 
@@ -76,7 +77,11 @@ def cmoc_codes(cmocs: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     >>> cmoc_codes(cmocs, book)[["cmoc_id", "code_id", "element"]].values.tolist()
     [['CMOC1', 'k1', 'outcome']]
     """
-    book = codebook if "kind" in codebook.columns else assign_code_kinds(codebook)
+    book = codebook
+    if "code_path" not in book.columns:  # evalkit's codebook.csv carries parents, not paths
+        book = build_codebook(book, where="codebook")
+    if "kind" not in book.columns:
+        book = assign_code_kinds(book)
     kinds = dict(zip(book["code_id"], book["kind"], strict=True))
     paths = dict(zip(book["code_id"], book["code_path"], strict=True))
     rows = []
@@ -96,6 +101,38 @@ def cmoc_codes(cmocs: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["cmoc_id", "code_id", "code_path", "element"])
 
 
+def excerpt_ids(codings: pd.DataFrame) -> pd.Series:
+    """Which codings share one excerpt: ``selection_id`` where given, else the source span.
+
+    Codings of the same span of the same source (``source_id``, ``start``, ``end``) are one
+    excerpt coded several times; a coding without positions is an excerpt of its own.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codings = pd.DataFrame({"coding_id": ["a", "b", "c"], "source_id": ["s", "s", "s"],
+    ...                         "start": [0, 0, pd.NA], "end": [9, 9, pd.NA]})
+    >>> excerpt_ids(codings).tolist()
+    ['s:0:9', 's:0:9', 'c']
+    """
+    if "selection_id" in codings.columns and codings["selection_id"].notna().all():
+        return codings["selection_id"]
+    ids = codings["coding_id"].astype(str)
+    if {"start", "end"} <= set(codings.columns):
+        placed = codings["start"].notna() & codings["end"].notna()
+        span = (
+            codings["source_id"].astype(str)
+            + ":"
+            + codings["start"].astype("Int64").astype(str)
+            + ":"
+            + codings["end"].astype("Int64").astype(str)
+        )
+        ids = ids.where(~placed, span)
+    if "selection_id" in codings.columns:
+        ids = codings["selection_id"].fillna(ids)
+    return ids
+
+
 def _evidence_rows(cmocs, codings, sources, codebook) -> pd.DataFrame:
     """Codings joined to their CMOC element and their source's site and stakeholder group."""
     links = cmoc_codes(cmocs, codebook)
@@ -107,6 +144,9 @@ def _evidence_rows(cmocs, codings, sources, codebook) -> pd.DataFrame:
             f"{unknown['source_id'].iloc[0]!r}, which is not in the sources table."
         )
     attrs = sources.set_index("source_id")
+    codings = codings.assign(selection_id=excerpt_ids(codings))
+    if "start" not in codings.columns:
+        codings["start"] = pd.NA
     rows = links.merge(
         codings[["coding_id", "selection_id", "source_id", "code_id", "text", "start"]],
         on="code_id",
