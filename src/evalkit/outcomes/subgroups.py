@@ -70,6 +70,10 @@ MODELS = {
 
 MISSING_LEVEL = "missing"
 
+#: Below this many sites a random-intercept variance is poorly estimated (a common rule of
+#: thumb is at least 5-10 groups); the mixed-model rows say so.
+FEW_SITES = 5
+
 
 def holm(p_values: pd.Series) -> pd.Series:
     """Holm (1979) step-down adjusted p-values; NaN entries stay NaN and are not counted.
@@ -109,6 +113,13 @@ def _mixed_unavailable(factor: str, data: pd.DataFrame, site: str | None) -> str
         return "the subgroup is the site itself: a random intercept for site is not separable"
     if data[site].nunique() < 2:
         return "fewer than 2 sites: mixed model not fitted"
+    return ""
+
+
+def _few_sites(data: pd.DataFrame, site: str) -> str:
+    n_sites = data[site].nunique()
+    if n_sites < FEW_SITES:
+        return f"only {n_sites} sites: the site-to-site variance is imprecise"
     return ""
 
 
@@ -185,6 +196,8 @@ def _factor_rows(
             elif reason:
                 notes.append(reason)
             elif fitted is not None:
+                if model == "mixed_site" and _few_sites(model_data, site):
+                    notes.append(_few_sites(model_data, site))
                 notes.extend(fitted.warnings)
                 row.update(
                     _level_estimates(fitted, X, factor, level, reference, model_data, confidence)
