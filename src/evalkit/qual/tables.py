@@ -2,7 +2,8 @@
 
 The templates (``data_templates/``, generated from :mod:`evalkit.schema`) are ``sources``,
 ``codebook``, ``codings`` and ``cmocs``, in the evaluation's ``qual/`` folder as ``<table>.csv`` or
-``<table>.xlsx``. An optional ``qual/texts/<source_id>.txt`` holds a source's full text: with it,
+``<table>.xlsx``. An optional ``qual/texts/<source_id>.txt`` (or ``qual/transcripts/``, as the
+synthetic demo writes) holds a source's full text: with it,
 each coding's ``start``/``end`` are checked against the excerpt, and the project can be exported
 to REFI-QDA.
 
@@ -38,6 +39,8 @@ __all__ = [
 CMOC_STATUSES = ("initial", "supported", "refined", "refuted", "inconclusive")
 _DIRECTIONS = ("higher", "lower")
 _TEST_COLUMNS = ("context_filter", "outcome_measure", "expected_direction")
+#: Folders of ``qual/`` that may hold each source's full text as ``<source_id>.txt``.
+_TEXT_FOLDERS = ("texts", "transcripts")
 
 
 def _find(folder: Path, table: str) -> Path | None:
@@ -161,7 +164,7 @@ def read_qual_tables(folder: str | Path) -> QualProject:
     ----------
     folder : str or Path
         Holds ``sources``, ``codebook`` and ``codings`` (``.csv`` or ``.xlsx``), optionally
-        ``cmocs`` and ``texts/<source_id>.txt``.
+        ``cmocs`` and ``texts/<source_id>.txt`` (or ``transcripts/<source_id>.txt``).
 
     Returns
     -------
@@ -228,9 +231,11 @@ def read_qual_tables(folder: str | Path) -> QualProject:
 
     texts: dict[str, str] = {}
     for source_id in sources["source_id"]:
-        text_file = folder / "texts" / f"{source_id}.txt"
-        if text_file.is_file():
-            texts[source_id] = text_file.read_bytes().decode("utf-8-sig")
+        for sub in _TEXT_FOLDERS:
+            text_file = folder / sub / f"{source_id}.txt"
+            if text_file.is_file():
+                texts[source_id] = text_file.read_bytes().decode("utf-8-sig")
+                break
     for row, coding in codings.iterrows():
         text = texts.get(coding["source_id"])
         if text is None or pd.isna(coding["start"]) or pd.isna(coding["end"]):
