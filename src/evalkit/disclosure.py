@@ -20,9 +20,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, display
 
 from evalkit.errors import DisclosureError
+from evalkit.io import parse_dates
 
 __all__ = [
     "DEFAULT_ROUND_TO",
@@ -35,6 +36,7 @@ __all__ = [
     "show_table",
     "suppress",
     "suppression_mask",
+    "table_html",
 ]
 
 DEFAULT_THRESHOLD = 8
@@ -98,6 +100,44 @@ def _count_values(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return values
 
 
+def _pinned(
+    values: np.ndarray,
+    hidden: np.ndarray,
+    lines: list[list[tuple[int, int]]],
+    sensitive: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """Sensitive hidden cells whose value an attacker can pin down exactly.
+
+    The attacker knows the shown cells, every line total in ``lines`` and that counts are
+    >= 0; each hidden cell's smallest and largest possible value are found by linear
+    programming (the standard audit of cell suppression).
+    """
+    from scipy.optimize import linprog
+
+    unknown = [tuple(c) for c in np.argwhere(hidden)]
+    position = {cell: k for k, cell in enumerate(unknown)}
+    equations, totals = [], []
+    for line in lines:
+        row = np.zeros(len(unknown))
+        for cell in line:
+            if cell in position:
+                row[position[cell]] = 1.0
+        if row.any():
+            equations.append(row)
+            totals.append(sum(values[c] for c in line if c in position))
+    if not equations:
+        return []
+    pinned = []
+    for cell in sensitive:
+        objective = np.zeros(len(unknown))
+        objective[position[cell]] = 1.0
+        low = linprog(objective, A_eq=equations, b_eq=totals, bounds=(0, None), method="highs")
+        high = linprog(-objective, A_eq=equations, b_eq=totals, bounds=(0, None), method="highs")
+        if high.status != 3 and -high.fun - low.fun < 0.5:  # status 3: unbounded above
+            pinned.append(cell)
+    return pinned
+
+
 def suppression_mask(
     table: pd.DataFrame,
     threshold: int = DEFAULT_THRESHOLD,
@@ -123,12 +163,15 @@ def suppression_mask(
         ``{derived column: count column}`` for values computed from a count (a percentage, a
         rate, a mean over those people); they are suppressed wherever their count is.
     secondary : {"both", "rows", "columns"}, default "both"
-        Which lines have published or knowable totals. In every such line with two or more count
-        cells, a single suppressed cell could be recovered by subtraction, so another cell is
-        suppressed too: the smallest non-zero count that is not a total (a zero or a total only
-        when nothing else is left). Repeated until no line has exactly one suppressed cell.
-        Use "columns" when the count columns of a row are not parts of one whole (for example
-        referrals and completions).
+        Which lines (rows, columns) have totals a reader may know. A line counts when it has
+        two or more count cells and its total could itself be shown (0 or at least
+        ``threshold``). In such a line a single suppressed cell could be recovered by
+        subtraction, so another is suppressed too: the smallest non-zero count that is not a
+        total (a zero or a total only when nothing else is left; never a cell of a line
+        totalling 0, which is known to be 0). Then every small count is audited: if the shown
+        cells and line totals still pin it to one value (through a chain of lines), another
+        cell beside it is suppressed, until none is pinned. Use "columns" when the count
+        columns of a row are not parts of one whole (for example referrals and completions).
     total_labels : iterable of str
         Row labels and column names treated as totals (chosen as complements last).
 
@@ -142,14 +185,18 @@ def suppression_mask(
     Raises
     ------
     DisclosureError
-        If a count cell holds a negative, fractional or non-numeric value, or a named column is
-        missing.
+        If a count cell holds a negative, fractional or non-numeric value, a named column is
+        missing, or a small count would still follow from the totals with every other cell
+        suppressed.
 
     Notes
     -----
     A line is a row across the count columns or a column across the rows. Requiring zero or at
     least two suppressed cells per line is the usual secondary-suppression rule (UK LLC and
-    OpenSAFELY guidance; reference/measures.md §10).
+    OpenSAFELY guidance; reference/measures.md §10). On its own it can still leak: a hidden
+    cell can be fixed by a chain of lines. The audit finds each small count's smallest and
+    largest possible value by linear programming (counts >= 0, shown cells and line totals
+    known) and requires them to differ.
 
     Examples
     --------
@@ -185,20 +232,48 @@ def suppression_mask(
         lines += [[(i, j) for i in range(values.shape[0])] for j in range(values.shape[1])]
     if secondary not in ("both", "rows", "columns"):
         raise DisclosureError(f"secondary must be 'both', 'rows' or 'columns', not {secondary!r}.")
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            cells = [c for c in line if present[c]]
-            hidden = [c for c in cells if reason[c]]
-            if len(cells) < 2 or len(hidden) != 1:
-                continue
-            complement = min(
-                (c for c in cells if not reason[c]),
-                key=lambda c: (is_total[c], values[c] == 0, values[c]),
+    # Only a line whose total may itself be published (0 or >= threshold) gives anything away.
+    lines = [
+        cells
+        for line in lines
+        if len(cells := [c for c in line if present[c]]) >= 2
+        and ((total := sum(values[c] for c in cells)) == 0 or total >= threshold)
+    ]
+    # Cells of a line totalling 0 are known to be 0: hiding them hides nothing.
+    known = {c for line in lines if all(values[c] == 0 for c in line) for c in line}
+    sensitive = [tuple(c) for c in np.argwhere(reason == "primary")]
+
+    def preference(cell: tuple[int, int]) -> tuple[bool, bool, float]:
+        return (bool(is_total[cell]), bool(values[cell] == 0), float(values[cell]))
+
+    def hideable(cells: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [c for c in cells if not reason[c] and c not in known]
+
+    while True:
+        changed = True
+        while changed:  # no line may have exactly one hidden cell
+            changed = False
+            for line in lines:
+                candidates = hideable(line)
+                if sum(1 for c in line if reason[c]) == 1 and candidates:
+                    reason[min(candidates, key=preference)] = "secondary"
+                    changed = True
+        pinned = _pinned(values, reason != "", lines, sensitive)
+        if not pinned:
+            break
+        # Still pinned down through a chain of lines: hide another cell beside it, or failing
+        # that the smallest shown cell anywhere.
+        beside = hideable(c for line in lines if pinned[0] in line for c in line)
+        anywhere = hideable(c for line in lines for c in line)
+        if not beside and not anywhere:
+            i, j = pinned[0]
+            raise DisclosureError(
+                f"row {table.index[i]!r}, column {columns[j]!r}: this small count can be worked "
+                "out from the table's row and column totals whatever else is hidden. Combine "
+                "small categories, or pass secondary='rows' or 'columns' if only those totals "
+                "are published."
             )
-            reason[complement] = "secondary"
-            changed = True
+        reason[min(beside or anywhere, key=preference)] = "secondary"
 
     mask = pd.DataFrame("", index=table.index, columns=table.columns, dtype="str")
     mask[columns] = pd.DataFrame(reason, index=table.index, columns=columns).astype("str")
@@ -279,6 +354,8 @@ def _format_cell(value: object, fmt: str | None) -> str:
         return ""
     if fmt:
         return fmt.format(value)
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
     if isinstance(value, int | np.integer):
         return f"{value:,}"
     if isinstance(value, float | np.floating):
@@ -286,7 +363,7 @@ def _format_cell(value: object, fmt: str | None) -> str:
     return str(value)
 
 
-def show_table(
+def table_html(
     table: pd.DataFrame,
     *,
     caption: str,
@@ -296,12 +373,12 @@ def show_table(
     round_to: int | None = None,
     secondary: Literal["both", "rows", "columns"] = "both",
     formats: Mapping[str, str] | None = None,
-) -> HTML:
-    """Display a table with small numbers suppressed, as an accessible HTML table.
+) -> str:
+    """A table with small numbers suppressed, as accessible HTML (what :func:`show_table` shows).
 
     Suppressed cells show ``*`` and a note under the table explains why. Column headers carry
-    ``scope="col"``; the index (or, for a default index, the first column) gives row headers
-    with ``scope="row"``; the caption is the table's accessible name.
+    ``scope="col"``; the index levels (or, for a default index, the first column) are row
+    headers with ``scope="row"``; the caption is the table's accessible name.
 
     Parameters
     ----------
@@ -310,21 +387,23 @@ def show_table(
     caption : str
         What the table shows, in plain English.
     count_columns, derived_columns, threshold, round_to, secondary
-        As for :func:`suppress`.
+        As for :func:`suppress`. ``threshold=0`` suppresses nothing (for counts of records,
+        not people).
     formats : mapping of str to str, optional
-        ``str.format`` patterns per column, e.g. ``{"percent": "{:.1f}%"}``. Default: counts
-        with thousands separators, other numbers to one decimal place.
+        ``str.format`` patterns per column, e.g. ``{"percent": "{:.1f}%"}``. Default: whole
+        numbers with thousands separators, other numbers to one decimal place.
 
     Returns
     -------
-    IPython.display.HTML
-        Displays in JupyterLab and survives nbconvert; ``.data`` holds the HTML.
+    str
+        ``<div class="evalkit-table"><table>...</table>`` plus notes.
 
     Examples
     --------
     >>> t = pd.DataFrame({"site": ["North", "South", "East"], "referrals": [5, 120, 98]})
-    >>> "<td class=\\"suppressed\\">*</td>" in show_table(t, caption="Referrals by site").data
-    True
+    >>> markup = table_html(t, caption="Referrals by site")
+    >>> markup.count('<td class="suppressed">*</td>')  # the 5, and the 98 so it can't be derived
+    2
     """
     shown = suppress(
         table,
@@ -343,23 +422,31 @@ def show_table(
     )
     formats = dict(formats or {})
     default_index = isinstance(table.index, pd.RangeIndex) and table.index.name is None
-    header_cells = [] if default_index else [table.index.name or ""]
-    header_cells += [str(c) for c in table.columns]
-    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in header_cells)
+    index_names = [] if default_index else [n or "" for n in table.index.names]
+    head = "".join(
+        f'<th scope="col">{html.escape(str(c))}</th>' for c in [*index_names, *table.columns]
+    )
     rows = []
     for position, label in enumerate(table.index):
-        cells = [] if default_index else [f'<th scope="row">{html.escape(str(label))}</th>']
+        levels = label if isinstance(label, tuple) else (label,)
+        cells = (
+            []
+            if default_index
+            else [
+                f'<th scope="row">{html.escape(_format_cell(level, None))}</th>' for level in levels
+            ]
+        )
         for j, column in enumerate(table.columns):
             if mask.iat[position, j]:
-                cell = f'<td class="suppressed">{SUPPRESSED_SYMBOL}</td>'
+                cells.append(f'<td class="suppressed">{SUPPRESSED_SYMBOL}</td>')
+                continue
+            text = html.escape(_format_cell(shown.iat[position, j], formats.get(column)))
+            if default_index and j == 0:
+                cells.append(f'<th scope="row">{text}</th>')
+            elif pd.api.types.is_numeric_dtype(shown[column].dtype):
+                cells.append(f'<td class="number">{text}</td>')
             else:
-                text = html.escape(_format_cell(shown.iat[position, j], formats.get(column)))
-                numeric = pd.api.types.is_numeric_dtype(shown[column].dtype)
-                tag = "th" if default_index and j == 0 else "td"
-                scope = ' scope="row"' if tag == "th" else ""
-                klass = ' class="number"' if numeric else ""
-                cell = f"<{tag}{scope}{klass}>{text}</{tag}>"
-            cells.append(cell)
+                cells.append(f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     notes = []
     if (mask != "").to_numpy().any():
@@ -370,12 +457,50 @@ def show_table(
     if round_to:
         notes.append(f"Counts are rounded to the nearest {round_to}.")
     note = "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in notes)
-    markup = (
+    return (
         '<div class="evalkit-table">'
         f"<table><caption>{html.escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</div>"
     )
-    return HTML(markup)
+
+
+def show_table(
+    table: pd.DataFrame,
+    *,
+    caption: str,
+    count_columns: Sequence[str] | None = None,
+    derived_columns: Mapping[str, str] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    round_to: int | None = None,
+    secondary: Literal["both", "rows", "columns"] = "both",
+    formats: Mapping[str, str] | None = None,
+) -> None:
+    """Display a table in a notebook with small numbers suppressed, as accessible HTML.
+
+    Displays at once (also inside an ``if`` block or a loop, where a returned object would not
+    be shown); the HTML survives nbconvert into the report. Arguments are those of
+    :func:`table_html`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"site": ["North", "South"], "referrals": [150, 120]})
+    >>> show_table(t, caption="Referrals by site")  # doctest: +ELLIPSIS
+    <IPython.core.display.HTML object>
+    """
+    display(
+        HTML(
+            table_html(
+                table,
+                caption=caption,
+                count_columns=count_columns,
+                derived_columns=derived_columns,
+                threshold=threshold,
+                round_to=round_to,
+                secondary=secondary,
+                formats=formats,
+            )
+        )
+    )
 
 
 # --------------------------------------------------------------------------- identifier scan
@@ -399,9 +524,8 @@ def _normalise_nhs_number(value: str) -> str | None:
 
 
 def _normalise_dates(values: pd.Series) -> pd.Series:
-    iso = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
-    uk = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(uk).dt.strftime("%Y-%m-%d")
+    parsed, _ = parse_dates(values)
+    return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None)
 
 
 def identifiers_in_extract(path: str | Path) -> pd.DataFrame:
@@ -529,8 +653,11 @@ def scan_html(paths: Iterable[str | Path], identifiers: pd.DataFrame) -> pd.Data
     client_ids = _scannable_client_ids(wanted["client_id"])
     token = None
     if client_ids:
-        characters = sorted({ch for value in client_ids for ch in value if not ch.isspace()})
-        token = re.compile("[" + re.escape("".join(characters)) + "]+")
+        # A token is a run of letters, digits and any punctuation the ids use, so an id is
+        # matched only whole ("NT-0001" is not found inside "NT-00012").
+        punctuation = {ch for value in client_ids for ch in value if not ch.isalnum()}
+        extra = re.escape("".join(sorted(punctuation - set(" \t\r\n"))))
+        token = re.compile(f"[A-Za-z0-9{extra}]+")
     hits = []
     for path in map(Path, paths):
         text = html.unescape(_DATA_URI.sub("data:", path.read_text(encoding="utf-8")))
