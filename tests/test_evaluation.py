@@ -21,9 +21,14 @@ def test_period_of_is_the_calendar_quarter():
 
 
 def test_derive_columns_quintile_and_age_band_edges():
-    p = pd.DataFrame({"referral_date": pd.to_datetime(["2026-01-01"] * 5),
-                      "imd_decile": [1, 2, 3, 10, None], "age": [16, 24, 25, 74, 75],
-                      "age_band": [None, None, None, None, "65-74"]})
+    p = pd.DataFrame(
+        {
+            "referral_date": pd.to_datetime(["2026-01-01"] * 5),
+            "imd_decile": [1, 2, 3, 10, None],
+            "age": [16, 24, 25, 74, 75],
+            "age_band": [None, None, None, None, "65-74"],
+        }
+    )
     out = derive_columns(p)
     assert out["imd_quintile"].tolist() == [1, 1, 2, 5, pd.NA]
     # a given age_band wins over age; otherwise bands are [16,25), [25,35) ... [75, inf)

@@ -41,8 +41,15 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
 def test_core_packages_are_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {_name(d) for d in project["dependencies"]}
-    assert {"jupyterlab", "pandas", "statsmodels", "pingouin", "seaborn", "papermill",
-            "nbval"} <= names
+    assert {
+        "jupyterlab",
+        "pandas",
+        "statsmodels",
+        "pingouin",
+        "seaborn",
+        "papermill",
+        "nbval",
+    } <= names
 
 
 def test_committed_notebooks_have_no_outputs():

@@ -33,13 +33,21 @@ def test_completeness_of_an_empty_table_is_nan_not_zero():
 
 
 def test_reconciliation_by_provider_adds_up():
-    recon = pd.DataFrame({
-        "table": ["participants", "measures", "measures", "sources"],
-        "file": ["extracts/nhs_participants.csv", "extracts/nhs_measures.csv",
-                 "extracts/vcs_wellbeing.xlsx", "qual/sources.csv"],
-        "unit": ["rows", "rows", "values", "rows"],
-        "read": [10, 100, 50, 4], "kept": [9, 97, 50, 4], "quarantined": [1, 3, 0, 0],
-    })
+    recon = pd.DataFrame(
+        {
+            "table": ["participants", "measures", "measures", "sources"],
+            "file": [
+                "extracts/nhs_participants.csv",
+                "extracts/nhs_measures.csv",
+                "extracts/vcs_wellbeing.xlsx",
+                "qual/sources.csv",
+            ],
+            "unit": ["rows", "rows", "values", "rows"],
+            "read": [10, 100, 50, 4],
+            "kept": [9, 97, 50, 4],
+            "quarantined": [1, 3, 0, 0],
+        }
+    )
     out = reconciliation_by_provider(recon, PROVIDERS)
     nhs = out[out["provider"] == "Northgate NHS FT"].set_index("table")
     assert nhs.loc["participants", "pct_kept"] == 90.0
@@ -48,25 +56,35 @@ def test_reconciliation_by_provider_adds_up():
 
 
 def test_issues_by_rule_counts_without_values():
-    issues = pd.DataFrame({
-        "severity": ["error", "error", "warning"],
-        "file": ["extracts/nhs_measures.csv"] * 2 + ["extracts/vcs_participants.csv"],
-        "row": [2, 3, 1], "table": ["measures", "measures", "participants"],
-        "column": ["value", "value", "x"], "value": ["9", "8", "x"],
-        "rule": ["out of range", "out of range", "unknown column"], "hint": ["", "", ""],
-    })
+    issues = pd.DataFrame(
+        {
+            "severity": ["error", "error", "warning"],
+            "file": ["extracts/nhs_measures.csv"] * 2 + ["extracts/vcs_participants.csv"],
+            "row": [2, 3, 1],
+            "table": ["measures", "measures", "participants"],
+            "column": ["value", "value", "x"],
+            "value": ["9", "8", "x"],
+            "rule": ["out of range", "out of range", "unknown column"],
+            "hint": ["", "", ""],
+        }
+    )
     out = issues_by_rule(issues, PROVIDERS)
     assert out.iloc[0][["provider", "rule", "issues"]].tolist() == [
-        "Northgate NHS FT", "out of range", 2]
+        "Northgate NHS FT",
+        "out of range",
+        2,
+    ]
     assert "value" not in out.columns
 
 
 def test_followup_rates_with_wilson_interval():
-    episodes = pd.DataFrame({
-        "provider": ["A"] * 5 + ["B"] * 2,
-        "wemwbs_baseline": [40, 41, 42, 43, None, 44, 45],
-        "wemwbs_exit": [45, None, 44, 50, 50, None, None],
-    })
+    episodes = pd.DataFrame(
+        {
+            "provider": ["A"] * 5 + ["B"] * 2,
+            "wemwbs_baseline": [40, 41, 42, 43, None, 44, 45],
+            "wemwbs_exit": [45, None, 44, 50, 50, None, None],
+        }
+    )
     out = followup_rates(episodes).set_index("group")
     # A: 4 with a baseline, 3 of them followed up (the 5th has an exit but no baseline)
     assert out.loc["A", ["with_baseline", "followed_up"]].tolist() == [4, 3]
@@ -81,12 +99,19 @@ def test_followup_rates_with_wilson_interval():
 
 
 def test_data_vintage_per_provider():
-    participants = pd.DataFrame({
-        "client_id": ["a", "b", "c"], "provider": ["P", "P", "Q"],
-        "referral_date": pd.to_datetime(["2026-01-01", "2026-03-01", "2026-02-01"]),
-    })
-    measures = pd.DataFrame({"client_id": ["a", "c", "c"],
-                             "date": pd.to_datetime(["2026-04-01", "2026-02-05", "2026-05-05"])})
+    participants = pd.DataFrame(
+        {
+            "client_id": ["a", "b", "c"],
+            "provider": ["P", "P", "Q"],
+            "referral_date": pd.to_datetime(["2026-01-01", "2026-03-01", "2026-02-01"]),
+        }
+    )
+    measures = pd.DataFrame(
+        {
+            "client_id": ["a", "c", "c"],
+            "date": pd.to_datetime(["2026-04-01", "2026-02-05", "2026-05-05"]),
+        }
+    )
     out = data_vintage(participants, measures).set_index("provider")
     assert out.loc["P", "episodes"] == 2
     assert out.loc["P", "latest_referral"] == pd.Timestamp("2026-03-01")

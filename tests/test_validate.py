@@ -51,8 +51,13 @@ def assert_reconciles(result) -> None:
 
 
 def test_clean_input_has_no_issues_and_parses_types(tmp_path):
-    d = make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
-                        "t_measures.csv": f"{M_HEADER}\nA1,baseline,2026-01-10,wemwbs_01,4\n"})
+    d = make(
+        tmp_path,
+        {
+            "t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
+            "t_measures.csv": f"{M_HEADER}\nA1,baseline,2026-01-10,wemwbs_01,4\n",
+        },
+    )
     result = validate_directory(d)
     assert result.issues.empty and result.ok
     p = result.tables["participants"]
@@ -85,7 +90,9 @@ def test_missing_required_column_quarantines_every_row(tmp_path):
     d = make(tmp_path, {"t_participants.csv": f"{header}\n{row}\n{row.replace('A1', 'A2')}\n"})
     result = validate_directory(d)
     found = issue(result, rule="missing required column")
-    assert found[["file", "row", "column"]].values.tolist() == [["extracts/t_participants.csv", 1, "sex"]]
+    assert found[["file", "row", "column"]].values.tolist() == [
+        ["extracts/t_participants.csv", 1, "sex"]
+    ]
     assert len(result.tables["participants"]) == 0
     assert len(result.quarantine["participants"]) == 2
     assert "file lacks required column(s) sex" in result.quarantine["participants"].loc[0, "reason"]
@@ -111,9 +118,14 @@ def test_wrong_type(tmp_path):
 
 
 def test_out_of_range_item_value_names_the_measure(tmp_path):
-    d = make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
-                        "t_measures.csv": f"{M_HEADER}\nA1,baseline,2026-01-10,wemwbs_01,4\n"
-                                          "A1,baseline,2026-01-10,phq9_1,4\n"})
+    d = make(
+        tmp_path,
+        {
+            "t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
+            "t_measures.csv": f"{M_HEADER}\nA1,baseline,2026-01-10,wemwbs_01,4\n"
+            "A1,baseline,2026-01-10,phq9_1,4\n",
+        },
+    )
     result = validate_directory(d)
     found = issue(result, table="measures")
     assert found[["row", "column", "value", "rule"]].values.tolist() == [
@@ -140,8 +152,13 @@ def test_multi_valued_strands_checks_each_part(tmp_path):
 
 
 def test_duplicate_client_id_across_provider_files(tmp_path):
-    d = make(tmp_path, {"a_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
-                        "b_participants.csv": f"{P_HEADER}\n{GOOD_P.replace('Trust', 'CIC')}\n"})
+    d = make(
+        tmp_path,
+        {
+            "a_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
+            "b_participants.csv": f"{P_HEADER}\n{GOOD_P.replace('Trust', 'CIC')}\n",
+        },
+    )
     result = validate_directory(d)
     found = issue(result, rule="duplicate client_id")
     assert sorted(found["file"]) == ["extracts/a_participants.csv", "extracts/b_participants.csv"]
@@ -151,8 +168,13 @@ def test_duplicate_client_id_across_provider_files(tmp_path):
 
 
 def test_measure_for_an_unknown_client(tmp_path):
-    d = make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
-                        "t_measures.csv": f"{M_HEADER}\nZ9,baseline,2026-01-10,wemwbs_01,4\n"})
+    d = make(
+        tmp_path,
+        {
+            "t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
+            "t_measures.csv": f"{M_HEADER}\nZ9,baseline,2026-01-10,wemwbs_01,4\n",
+        },
+    )
     result = validate_directory(d)
     found = issue(result, rule="client_id not found in participants")
     assert found[["row", "value"]].values.tolist() == [[2, "Z9"]]
@@ -160,9 +182,14 @@ def test_measure_for_an_unknown_client(tmp_path):
 
 
 def test_follow_up_dated_before_baseline(tmp_path):
-    d = make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
-                        "t_measures.csv": f"{M_HEADER}\nA1,baseline,2026-01-10,wemwbs_01,4\n"
-                                          "A1,exit,2026-01-03,wemwbs_01,5\n"})
+    d = make(
+        tmp_path,
+        {
+            "t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
+            "t_measures.csv": f"{M_HEADER}\nA1,baseline,2026-01-10,wemwbs_01,4\n"
+            "A1,exit,2026-01-03,wemwbs_01,5\n",
+        },
+    )
     result = validate_directory(d)
     found = issue(result, rule="follow-up dated before baseline")
     assert found[["row", "column", "value"]].values.tolist() == [[3, "date", "2026-01-03"]]
@@ -199,8 +226,10 @@ def test_uk_dates_and_excel_serial_dates(tmp_path):
 
 def test_impossible_date_is_wrong_type(tmp_path):
     row = GOOD_P.replace("2026-01-05", "31/02/2026")
-    found = issue(validate_directory(make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{row}\n"})),
-                  rule="wrong type")
+    found = issue(
+        validate_directory(make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{row}\n"})),
+        rule="wrong type",
+    )
     assert found[["column", "value"]].values.tolist() == [["referral_date", "31/02/2026"]]
 
 
@@ -222,9 +251,15 @@ def test_missing_token_in_a_required_column_is_an_error(tmp_path, token):
 
 def test_wide_template_in_xlsx_melts_and_reports_the_cell(tmp_path):
     d = make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{GOOD_P}\n"})
-    wide = pd.DataFrame({"client_id": ["A1", "A1"], "timepoint": ["baseline", "exit"],
-                         "date": ["2026-01-10", "2026-03-01"], "wemwbs_01": [4, 9],
-                         "wemwbs_02": [None, 3]})
+    wide = pd.DataFrame(
+        {
+            "client_id": ["A1", "A1"],
+            "timepoint": ["baseline", "exit"],
+            "date": ["2026-01-10", "2026-03-01"],
+            "wemwbs_01": [4, 9],
+            "wemwbs_02": [None, 3],
+        }
+    )
     wide.to_excel(d / "extracts" / "t_wellbeing.xlsx", index=False)
     result = validate_directory(d)
     found = issue(result, table="measures")
@@ -236,14 +271,23 @@ def test_wide_template_in_xlsx_melts_and_reports_the_cell(tmp_path):
     recon = result.reconciliation.set_index(["table", "file"])
     values = recon.loc[("measures", "extracts/t_wellbeing.xlsx")]
     assert (values["unit"], values["read"], values["kept"], values["quarantined"]) == (
-        "values", 3, 2, 1)
+        "values",
+        3,
+        2,
+        1,
+    )
     assert "1 blank cells" in recon.loc[("wellbeing", "extracts/t_wellbeing.xlsx"), "note"]
 
 
 def test_every_failure_is_collected_not_just_the_first(tmp_path):
-    rows = [GOOD_P.replace(",5,", ",x,"), GOOD_P.replace("A1", "A2").replace(",white,", ",blue,"),
-            GOOD_P.replace("A1", "A3").replace(",40,", ",200,")]
-    result = validate_directory(make(tmp_path, {"t_participants.csv": P_HEADER + "\n" + "\n".join(rows) + "\n"}))
+    rows = [
+        GOOD_P.replace(",5,", ",x,"),
+        GOOD_P.replace("A1", "A2").replace(",white,", ",blue,"),
+        GOOD_P.replace("A1", "A3").replace(",40,", ",200,"),
+    ]
+    result = validate_directory(
+        make(tmp_path, {"t_participants.csv": P_HEADER + "\n" + "\n".join(rows) + "\n"})
+    )
     assert sorted(result.errors["row"]) == [2, 3, 4]
     assert len(result.quarantine["participants"]) == 3
 
@@ -264,7 +308,9 @@ def test_cli_validate_exits_non_zero_on_errors(tmp_path):
 
     from evalkit.cli import app
 
-    d = make(tmp_path, {"t_participants.csv": f"{P_HEADER}\n{GOOD_P.replace(',1,group', ',11,group')}\n"})
+    d = make(
+        tmp_path, {"t_participants.csv": f"{P_HEADER}\n{GOOD_P.replace(',1,group', ',11,group')}\n"}
+    )
     result = CliRunner().invoke(app, ["validate", str(d)])
     assert result.exit_code == 1
     assert "extracts/t_participants.csv:2  imd_decile='11'  out of range (1 to 10)" in result.output
@@ -279,26 +325,42 @@ def test_messy_demo_every_planted_fault_is_reported(tmp_path):
     from evalkit.config import load_config
 
     result = validate_directory(config_path.parent, load_config(config_path))
-    manifest = pd.read_csv(config_path.parent / "messy_faults.csv", dtype=str,
-                           keep_default_na=False)
+    manifest = pd.read_csv(
+        config_path.parent / "messy_faults.csv", dtype=str, keep_default_na=False
+    )
     issues = result.issues.assign(row=result.issues["row"].astype("string").fillna(""))
     for fault in manifest.itertuples(index=False):
         found = issues[(issues["file"] == fault.file) & (issues["row"] == fault.row)]
         if fault.column:
             found = found[found["column"].astype(str).str.contains(fault.column, regex=False)]
         if fault.expected == "accepted":
-            assert found.empty, f"{fault.fault_class} should be accepted: {found.to_dict('records')}"
+            assert found.empty, (
+                f"{fault.fault_class} should be accepted: {found.to_dict('records')}"
+            )
         else:
             assert (found["severity"] == fault.expected).any(), (
                 f"planted {fault.fault_class} at {fault.file}:{fault.row} {fault.column} not "
                 f"reported as {fault.expected}:\n{issues[issues['file'] == fault.file].head()}"
             )
     assert set(manifest["fault_class"]) >= {
-        "missing file", "empty file", "missing required column", "unknown column", "wrong type",
-        "out-of-range item value", "value outside allowed set", "duplicate client_id",
-        "measure for an unknown client", "follow-up dated before baseline", "end before start",
-        "cp1252 with BOM", "date as dd/mm/yyyy", "date as Excel serial number", "N/A", "-",
-        "blank string"}
+        "missing file",
+        "empty file",
+        "missing required column",
+        "unknown column",
+        "wrong type",
+        "out-of-range item value",
+        "value outside allowed set",
+        "duplicate client_id",
+        "measure for an unknown client",
+        "follow-up dated before baseline",
+        "end before start",
+        "cp1252 with BOM",
+        "date as dd/mm/yyyy",
+        "date as Excel serial number",
+        "N/A",
+        "-",
+        "blank string",
+    }
     assert not result.ok
     assert_reconciles(result)
 

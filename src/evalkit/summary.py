@@ -1,0 +1,267 @@
+"""The executive summary: headline findings written from the figures each page recorded.
+
+Every report page records its headline numbers with :func:`evalkit.pipeline.keyfigures.record`
+(value, unit, n, 95 % CI). This module turns them into plain-English sentences for the summary
+page, in a declared order of priority (:data:`HEADLINES`), and writes the limitations that
+follow from the data-quality figures. Nothing here computes a statistic: it only words figures
+computed, and tested, elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = [
+    "HEADLINES",
+    "RECOMMENDATION_PROMPTS",
+    "Headline",
+    "finding_sentence",
+    "headline_findings",
+    "limitations",
+    "number_text",
+    "what_works",
+]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A key figure that can headline the summary, and the question it answers."""
+
+    key: str
+    topic: str
+
+
+#: Key figures in order of priority for the executive summary (the first 8 present are used).
+HEADLINES: tuple[Headline, ...] = (
+    Headline("episodes", "Reach"),
+    Headline("share_most_deprived", "Reach into deprived areas"),
+    Headline("wemwbs_mean_change", "Wellbeing"),
+    Headline("wemwbs_meaningful_improvement_pct", "Wellbeing"),
+    Headline("for_whom_top_difference", "For whom"),
+    Headline("quit_4wk_co_rate", "Smoking"),
+    Headline("weight_loss_5pct_rate", "Weight"),
+    Headline("iapt_recovery_rate", "Talking therapies"),
+    Headline("kpis_green", "KPIs"),
+    Headline("cmocs_consistent", "What works, and why"),
+)
+
+
+def number_text(value: float, unit: str | None = None) -> str:
+    """Write a number as a commissioner reads it: sensible rounding, thousands separators.
+
+    Examples
+    --------
+    >>> number_text(1234.0, "people"), number_text(45.27, "%"), number_text(3.14159, "points")
+    ('1,234 people', '45%', '3.1 points')
+    >>> number_text(0.456), number_text(float("nan"), "%")
+    ('0.46', 'not available')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    number = float(value)
+    if unit == "%":
+        digits = 0 if abs(number) >= 10 else 1
+    elif abs(number) >= 100:
+        digits = 0
+    elif abs(number) >= 1 or number == 0:
+        digits = 1 if not number.is_integer() else 0
+    else:
+        digits = 2
+    text = f"{number:,.{digits}f}"
+    if unit == "%":
+        return text + "%"
+    return f"{text} {unit}" if unit else text
+
+
+def finding_sentence(figure: pd.Series | dict, threshold: int = 8) -> str:
+    """One sentence for a recorded figure: label, value, 95 % CI and the number of people.
+
+    Figures resting on fewer than ``threshold`` people are not shown (disclosure control).
+
+    Examples
+    --------
+    >>> finding_sentence({"label": "Mean WEMWBS change", "value": 3.24, "unit": "points",
+    ...                   "ci_low": 2.81, "ci_high": 3.67, "n": 783})
+    'Mean WEMWBS change: 3.2 points (95% CI 2.8 to 3.7; 783 people).'
+    >>> finding_sentence({"label": "Quit rate", "value": 40.0, "unit": "%", "n": 5,
+    ...                   "ci_low": None, "ci_high": None})
+    'Quit rate: too few people to report (fewer than 8).'
+    """
+    get = figure.get
+    n = get("n")
+    has_n = n is not None and not pd.isna(n)
+    if has_n and 0 < int(n) < threshold:
+        return f"{get('label')}: too few people to report (fewer than {threshold})."
+    value = get("value")
+    unit = get("unit")
+    text = value if isinstance(value, str) else number_text(value, unit)
+    details = []
+    low, high = get("ci_low"), get("ci_high")
+    if low is not None and high is not None and not pd.isna(low) and not pd.isna(high):
+        low_text = number_text(low, unit).removesuffix(f" {unit}") if unit else number_text(low)
+        high_text = number_text(high, unit).removesuffix(f" {unit}") if unit else number_text(high)
+        details.append(f"95% CI {low_text} to {high_text}")
+    if has_n:
+        details.append(f"{int(n):,} people")
+    suffix = f" ({'; '.join(details)})" if details else ""
+    return f"{get('label')}: {text}{suffix}."
+
+
+def headline_findings(figures: pd.DataFrame, *, threshold: int = 8, limit: int = 8) -> pd.DataFrame:
+    """Pick up to ``limit`` headline figures in :data:`HEADLINES` order and word them.
+
+    Parameters
+    ----------
+    figures : DataFrame
+        Key figures as read by :func:`evalkit.pipeline.keyfigures.read_key_figures`.
+    threshold : int
+        Disclosure threshold: figures on 1..threshold-1 people are withheld.
+    limit : int
+        Most findings returned.
+
+    Returns
+    -------
+    DataFrame
+        ``topic, finding, key, notebook, n`` in priority order.
+
+    Examples
+    --------
+    >>> figs = pd.DataFrame([{"notebook": "02", "key": "wemwbs_mean_change", "label": "Mean change",
+    ...     "value": 3.0, "unit": "points", "n": 100, "ci_low": 2.0, "ci_high": 4.0}])
+    >>> headline_findings(figs)["finding"].tolist()
+    ['Mean change: 3 points (95% CI 2 to 4; 100 people).']
+    """
+    by_key = {row["key"]: row for _, row in figures.iterrows()}
+    rows = []
+    for headline in HEADLINES:
+        if headline.key not in by_key:
+            continue
+        figure = by_key[headline.key]
+        rows.append(
+            {
+                "topic": headline.topic,
+                "finding": finding_sentence(figure, threshold),
+                "key": headline.key,
+                "notebook": figure["notebook"],
+                "n": figure["n"],
+            }
+        )
+        if len(rows) == limit:
+            break
+    return pd.DataFrame(rows, columns=["topic", "finding", "key", "notebook", "n"])
+
+
+def limitations(figures: pd.DataFrame, *, threshold: int = 8) -> list[str]:
+    """Plain-English limitations that follow from the recorded data-quality figures.
+
+    Examples
+    --------
+    >>> figs = pd.DataFrame([{"key": "wemwbs_followup_rate", "value": 53.0, "n": 1466}])
+    >>> limitations(figs)[0][:60]
+    'Only 53% of people with a starting wellbeing score also had '
+    """
+    value = {row["key"]: row["value"] for _, row in figures.iterrows()}
+    notes = []
+    followup = value.get("wemwbs_followup_rate")
+    if followup is not None and not pd.isna(followup) and followup < 80:
+        notes.append(
+            f"Only {number_text(followup, '%')} of people with a starting wellbeing score also had "
+            "an end score, so the wellbeing results describe those who stayed in touch; the "
+            "sensitivity analyses on the wellbeing page show how much this could matter."
+        )
+    kept = value.get("records_kept_pct")
+    if kept is not None and not pd.isna(kept) and kept < 100:
+        notes.append(
+            f"{number_text(100 - kept, '%')} of the records providers sent failed validation and "
+            "were set aside; they are listed for providers to correct and are not in the results."
+        )
+    notes.append(
+        "The service has no comparison group: before/after change shows what happened to people "
+        "who used it, not how much of that change the service caused."
+    )
+    notes.append(
+        f"Counts below {threshold} are suppressed to protect privacy, so some small groups cannot "
+        "be reported separately."
+    )
+    return notes
+
+
+#: Questions the evaluator answers in their own words before the report goes out.
+RECOMMENDATION_PROMPTS: tuple[str, ...] = (
+    "Which findings should change how the service is commissioned or delivered next year?",
+    "Which groups are under-reached or benefit less, and what would reach them (see the equity "
+    "page)?",
+    "Which programme theories does the evidence support, and which should be refined or tested "
+    "further next period?",
+    "Which KPIs are red or amber, and is the target, the data or the delivery the problem?",
+    "What data gaps (follow-up, completeness) must providers close before the next report?",
+)
+
+
+def what_works(link: pd.DataFrame, cmocs: pd.DataFrame, boolean_outcomes: set[str]) -> pd.DataFrame:
+    """The "what works, for whom, in what circumstances" table from the CMOC outcome link.
+
+    Parameters
+    ----------
+    link : DataFrame
+        :func:`evalkit.realist.cmoc_outcome_link` output.
+    cmocs : DataFrame
+        The CMOC table (``cmoc_id``, ``context``, ``mechanism_resource``,
+        ``mechanism_reasoning``, ``outcome``).
+    boolean_outcomes : set of str
+        Outcome columns that are yes/no, whose differences are percentage points.
+
+    Returns
+    -------
+    DataFrame
+        ``CMOC, In what circumstances, What works and why, Outcome, What the numbers show,
+        Evaluator's status``.
+
+    Examples
+    --------
+    >>> link = pd.DataFrame({"cmoc_id": ["C1"], "outcome_measure": ["quit_4wk_co"],
+    ...     "difference": [0.12], "ci_lower": [0.05], "ci_upper": [0.19],
+    ...     "pattern": ["consistent"], "status": ["initial"]})
+    >>> cmocs = pd.DataFrame({"cmoc_id": ["C1"], "context": ["Face-to-face support"],
+    ...     "mechanism_resource": ["CO monitoring"], "mechanism_reasoning": ["accountability"],
+    ...     "outcome": ["More quits"]})
+    >>> what_works(link, cmocs, {"quit_4wk_co"}).iloc[0]["What the numbers show"]
+    'Consistent: +12 percentage points (95% CI +5 to +19)'
+    """
+    merged = link.merge(
+        cmocs[["cmoc_id", "context", "mechanism_resource", "mechanism_reasoning", "outcome"]],
+        on="cmoc_id",
+        how="left",
+    )
+
+    def numbers(row: pd.Series) -> str:
+        pattern = str(row["pattern"]).capitalize()
+        if pd.isna(row.get("difference")):
+            return pattern
+        scale, unit, digits = (
+            (100, " percentage points", 0)
+            if row["outcome_measure"] in (boolean_outcomes)
+            else (1, " points", 1)
+        )
+        diff, low, high = (scale * row[c] for c in ("difference", "ci_lower", "ci_upper"))
+        if pd.isna(low) or pd.isna(high):
+            return f"{pattern}: {diff:+.{digits}f}{unit}"
+        return (
+            f"{pattern}: {diff:+.{digits}f}{unit} (95% CI {low:+.{digits}f} to {high:+.{digits}f})"
+        )
+
+    return pd.DataFrame(
+        {
+            "CMOC": merged["cmoc_id"],
+            "In what circumstances": merged["context"],
+            "What works and why": merged["mechanism_resource"]
+            + " → "
+            + merged["mechanism_reasoning"],
+            "Outcome": merged["outcome"],
+            "What the numbers show": merged.apply(numbers, axis=1),
+            "Evaluator's status": merged["status"],
+        }
+    )
