@@ -17,7 +17,10 @@ P_HEADER = (
     "client_id,provider,site,strands,referral_source,referral_date,start_date,end_date,"
     "exit_reason,contacts,age,sex,ethnicity,imd_decile,delivery_mode"
 )
-GOOD_P = "A1,Trust,North,wellbeing,gp,2026-01-05,2026-01-10,2026-03-01,completed,5,40,female,white,1,group"
+GOOD_P = (
+    "A1,Trust,North,wellbeing,gp,2026-01-05,2026-01-10,2026-03-01,completed,5,40,female,white,1,"
+    "group"
+)
 M_HEADER = "client_id,timepoint,date,measure,value"
 
 
