@@ -131,3 +131,18 @@ def test_errors(small):
         )
     with pytest.raises(StatisticsError, match="not in participants"):
         attrition(participants.iloc[1:], scored, "wemwbs_total", characteristics=[])
+
+
+def test_one_client_and_identical_scores(small):
+    participants, _ = small
+    one = attrition(
+        participants, _scored({"a": 40}, {"a": 45}), "wemwbs_total", characteristics=["sex"]
+    )
+    assert (one.iloc[0]["n_baseline"], one.iloc[0]["followup_rate"]) == (1, 1.0)
+    assert "nobody was lost" in one.iloc[1]["note"]
+    # everyone starts at 40: the baseline comparison has no spread to standardise by
+    same = _scored({"a": 40, "b": 40, "c": 40, "d": 40}, {"a": 44, "b": 41})
+    out = attrition(participants, same, "wemwbs_total", characteristics=["sex"])
+    score = out.iloc[1]
+    assert (score["completers_value"], score["lost_value"]) == (40, 40)
+    assert np.isnan(score["smd"]) and "no variation" in score["note"]

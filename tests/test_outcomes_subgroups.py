@@ -149,6 +149,11 @@ def test_degenerate_inputs_give_reasons():
     assert (out["n"] == 0).all() and out["adjusted_change"].isna().all()
     assert out["note"].str.contains("fewer than 10").all()
 
+    one = scored[scored["client_id"] == "c0000"]
+    out = for_whom(one, participants, "wemwbs_total", ["sex"])
+    assert out["n"].sum() == 2  # one client, counted once per model
+    assert out["adjusted_change"].isna().all()
+
     flat = scored.assign(wemwbs_total=40.0)
     out = for_whom(flat, participants, "wemwbs_total", ["sex"], site=None)
     assert out["adjusted_change"].isna().all()

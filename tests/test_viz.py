@@ -202,6 +202,18 @@ def test_funnel_plot_classifies_units_against_limits(funnel):
     assert labels == {"North", "East", "West"}
 
 
+def test_helpers_accept_empty_tables(funnel):
+    points, limits = funnel
+    empty = pd.DataFrame({"l": [], "d": [], "lo": [], "hi": []})
+    assert "for 0 rows. No row could be estimated." in viz.alt_text(
+        viz.forest_plot(empty, "d", "lo", "hi", "l")
+    )
+    assert viz.alt_text(viz.bar_with_ci(empty, "l", "d", "lo", "hi")).startswith(
+        "Bar chart of d for 0 groups."
+    )
+    assert "for 0 units" in viz.alt_text(viz.funnel_plot(points.iloc[0:0], limits))
+
+
 def test_funnel_plot_names_missing_columns(funnel):
     points, limits = funnel
     with pytest.raises(viz.FigureError, match="upper998"):
@@ -228,6 +240,8 @@ def test_bar_with_ci_keeps_suppressed_rows_and_states_target():
     assert "Lowest: 1 (most deprived) 50.0% (45.0% to 55.0%)." in alt
     assert "Target 60.0%; below target: 1 (most deprived), 2." in alt
     assert "Not shown: 3." in alt
+    nothing = viz.bar_with_ci(table.iloc[[2]], "quintile", "rate", "lower", "upper", target=0.6)
+    assert viz.alt_text(nothing).endswith("Target 60.0%. Not shown: 3.")
     with pytest.raises(viz.FigureError, match="rate_pct"):
         viz.bar_with_ci(table, "quintile", "rate_pct", "lower", "upper")
 

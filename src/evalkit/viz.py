@@ -738,10 +738,14 @@ def _bar_alt(values, labels, value, lower, upper, value_label, target, as_percen
             )
     if target is not None:
         below = ", ".join(labels[known & (values[value] < target)])
-        parts.append(
-            f"Target {_fmt(target, as_percent)}"
-            + (f"; below target: {below}." if below else "; every group meets it.")
-        )
+        statement = f"Target {_fmt(target, as_percent)}"
+        if below:
+            statement += f"; below target: {below}."
+        elif known.any():
+            statement += "; no group is below it."
+        else:
+            statement += "."
+        parts.append(statement)
     if (~known).any():
         parts.append(f"Not shown: {', '.join(labels[~known])}.")
     return " ".join(parts)
