@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import StatisticsError
-from evalkit.outcomes import attrition, standardised_mean_difference, wilson_interval
+from evalkit.outcomes import attrition, standardised_mean_difference
 
 
 def _scored(baseline: dict[str, float], followup: dict[str, float]) -> pd.DataFrame:
@@ -31,22 +31,6 @@ def small():
         [participants, pd.DataFrame({"client_id": ["z"], "sex": ["male"], "age": [20]})]
     )
     return participants, scored
-
-
-@pytest.mark.parametrize(
-    ("x", "n", "lower", "upper"),
-    [  # /work/shared/reference/measures.md section 11.4 (PHEindicatormethods test workbook)
-        (65, 100, 0.55254443296887967, 0.73635751756902468),
-        (1045, 5000, 0.19795549880013297, 0.22049130373189027),
-        (1, 100, 0.0017674320641406511, 0.054486196178705294),
-        (9856, 12345, 0.79121017529090687, 0.80536400736149094),
-    ],
-)
-def test_wilson_matches_phe_reference(x, n, lower, upper):
-    rate, low, high = wilson_interval(x, n)
-    assert rate == x / n
-    assert low == pytest.approx(lower, rel=1e-12)
-    assert high == pytest.approx(upper, rel=1e-12)
 
 
 def test_rates_by_group_use_wilson():

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from evalkit.quality import (
     completeness,
     data_vintage,
-    followup_rates,
     issues_by_rule,
     reconciliation_by_provider,
 )
@@ -75,27 +72,6 @@ def test_issues_by_rule_counts_without_values():
         2,
     ]
     assert "value" not in out.columns
-
-
-def test_followup_rates_with_wilson_interval():
-    episodes = pd.DataFrame(
-        {
-            "provider": ["A"] * 5 + ["B"] * 2,
-            "wemwbs_baseline": [40, 41, 42, 43, None, 44, 45],
-            "wemwbs_exit": [45, None, 44, 50, 50, None, None],
-        }
-    )
-    out = followup_rates(episodes).set_index("group")
-    # A: 4 with a baseline, 3 of them followed up (the 5th has an exit but no baseline)
-    assert out.loc["A", ["with_baseline", "followed_up"]].tolist() == [4, 3]
-    assert out.loc["B", "rate"] == 0
-    assert out.loc["All", ["with_baseline", "followed_up"]].tolist() == [6, 3]
-    # Wilson 95 % for 3/4: z=1.959964; centre (3+z²/2)/(4+z²); half-width as in Wilson (1927)
-    z = 1.959963984540054
-    centre = (3 + z * z / 2) / (4 + z * z)
-    half = z * math.sqrt(3 * 1 / 4 + z * z / 4) / (4 + z * z)
-    assert math.isclose(out.loc["A", "ci_lower"], centre - half, rel_tol=1e-9)
-    assert math.isclose(out.loc["A", "ci_upper"], centre + half, rel_tol=1e-9)
 
 
 def test_data_vintage_per_provider():

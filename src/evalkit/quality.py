@@ -1,4 +1,4 @@
-"""Data-quality figures: completeness, reconciliation by provider, follow-up, data vintage.
+"""Data-quality figures: completeness, reconciliation by provider, issues by rule, data vintage.
 
 These are the numbers of the data-quality page, so that a commissioner can judge how far the
 rest of the report can be trusted. Issue *values* are never summarised here (they may hold
@@ -14,7 +14,6 @@ from evalkit.schema import TABLES
 __all__ = [
     "completeness",
     "data_vintage",
-    "followup_rates",
     "issues_by_rule",
     "provider_of_file",
     "reconciliation_by_provider",
@@ -126,55 +125,6 @@ def issues_by_rule(issues: pd.DataFrame, providers: list[dict[str, str]]) -> pd.
         .sort_values(["issues", "provider"], ascending=[False, True], kind="stable")
     )
     return out.reset_index(drop=True)
-
-
-def followup_rates(
-    episodes: pd.DataFrame, instrument: str = "wemwbs", by: str = "provider"
-) -> pd.DataFrame:
-    """Share of episodes with a baseline score that also have an exit score, by group.
-
-    Parameters
-    ----------
-    episodes : DataFrame
-        The episode table (columns ``<instrument>_baseline`` and ``<instrument>_exit``).
-    instrument : str
-        Instrument prefix.
-    by : str
-        Grouping column; an overall row ``"All"`` is appended.
-
-    Returns
-    -------
-    DataFrame
-        ``group, with_baseline, followed_up, rate, ci_lower, ci_upper`` (Wilson 95 % interval).
-
-    Examples
-    --------
-    >>> e = pd.DataFrame({"provider": ["A"] * 4, "wemwbs_baseline": [40, 41, 42, None],
-    ...                   "wemwbs_exit": [45, None, 44, 50]})
-    >>> followup_rates(e).loc[0, ["with_baseline", "followed_up"]].tolist()
-    [3, 2]
-    """
-    from evalkit.kpi import wilson_ci
-
-    base = episodes[f"{instrument}_baseline"].notna()
-    followed = base & episodes[f"{instrument}_exit"].notna()
-    frame = pd.DataFrame({"group": episodes[by], "base": base, "followed": followed})
-    groups = frame.groupby("group", dropna=False)[["base", "followed"]].sum()
-    groups.loc["All"] = [int(base.sum()), int(followed.sum())]
-    rows = []
-    for group, (n, x) in groups.iterrows():
-        lower, upper = wilson_ci(int(x), int(n)) if n else (float("nan"), float("nan"))
-        rows.append(
-            {
-                "group": group,
-                "with_baseline": int(n),
-                "followed_up": int(x),
-                "rate": x / n if n else float("nan"),
-                "ci_lower": lower,
-                "ci_upper": upper,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def data_vintage(participants: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,6 @@ from evalkit.outcomes.attrition import (
     DEFAULT_CHARACTERISTICS,
     attrition,
     standardised_mean_difference,
-    wilson_interval,
 )
 from evalkit.outcomes.contrast import CONTRAST_COLUMNS, contrast
 from evalkit.outcomes.paired import BEFORE_AFTER_COLUMNS, ChangeRule, before_after, paired_change
@@ -37,7 +36,6 @@ __all__ = [
     "MODELS",
     "attrition",
     "standardised_mean_difference",
-    "wilson_interval",
     "BEFORE_AFTER_COLUMNS",
     "CONTRAST_COLUMNS",
     "PAIRED_COLUMNS",

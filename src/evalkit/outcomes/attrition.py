@@ -24,9 +24,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import StatisticsError
+from evalkit.kpi import wilson_ci
 from evalkit.outcomes.pairing import pair_timepoints, require_columns
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "DEFAULT_CHARACTERISTICS",
     "attrition",
     "standardised_mean_difference",
-    "wilson_interval",
 ]
 
 #: Categorical characteristics compared by default (columns of the participants table).
@@ -57,36 +56,6 @@ ATTRITION_COLUMNS = (
 )
 
 MISSING_LEVEL = "missing"
-
-
-def wilson_interval(count: int, total: int, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Proportion ``count / total`` with its Wilson score interval (NaN when ``total`` is 0).
-
-    Parameters
-    ----------
-    count, total : int
-        Successes and trials.
-    confidence : float
-        Confidence level.
-
-    Returns
-    -------
-    tuple of float
-        ``(proportion, lower, upper)``.
-
-    Notes
-    -----
-    Wilson (1927), as used for PHE/OHID indicators (PHEindicatormethods ``phe_proportion``).
-
-    Examples
-    --------
-    >>> [round(v, 4) for v in wilson_interval(65, 100)]
-    [0.65, 0.5525, 0.7364]
-    """
-    if total == 0:
-        return np.nan, np.nan, np.nan
-    low, high = proportion_confint(count, total, alpha=1 - confidence, method="wilson")
-    return count / total, float(low), float(high)
 
 
 def standardised_mean_difference(group: pd.Series, other: pd.Series, binary: bool = False) -> float:
@@ -155,7 +124,8 @@ def _comparison(values: pd.Series, followed: pd.Series, binary: bool) -> dict[st
 def _rate(in_group: pd.Series, followed: pd.Series, confidence: float) -> dict[str, object]:
     total = int(in_group.sum())
     count = int((followed & in_group).sum())
-    rate, low, high = wilson_interval(count, total, confidence)
+    low, high = wilson_ci(count, total, confidence)
+    rate = count / total if total else np.nan
     return {
         "n_baseline": total,
         "n_followed_up": count,
