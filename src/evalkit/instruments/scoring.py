@@ -303,15 +303,17 @@ def _pivot_grid(measures: pd.DataFrame, names: Sequence[str]) -> tuple[pd.DataFr
         )
     values = _numeric(measures["value"], measures, None)
     n_tp = max(len(timepoints), 1)
-    key = client_codes.astype(np.int64) * n_tp + tp_codes
+    key = client_codes.astype(np.int64, copy=False) * n_tp + tp_codes
     occupied = np.zeros(len(clients) * n_tp, dtype=bool)
     occupied[key] = True
     keys = np.flatnonzero(occupied)
     row_of_key = np.cumsum(occupied) - 1
     rows, k = len(keys), len(names)
     flat = item_codes * rows + row_of_key[key]
-    counts = np.bincount(flat, minlength=k * rows)
-    if (counts > 1).any():
+    filled = np.zeros(k * rows, dtype=bool)
+    filled[flat] = True
+    if np.count_nonzero(filled) < len(flat):  # two rows landed in one cell
+        counts = np.bincount(flat, minlength=k * rows)
         cell = int(np.flatnonzero(counts > 1)[0])
         j, r = divmod(cell, rows)
         c, t = divmod(int(keys[r]), n_tp)
