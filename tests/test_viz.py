@@ -13,7 +13,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from evalkit import viz
-from evalkit.errors import EvalkitError
+from evalkit.errors import EvalkitError, FigureError
 
 matplotlib.use("Agg")
 
@@ -80,14 +80,14 @@ def test_show_figure_emits_img_with_alt_and_decodable_png(displayed):
 @pytest.mark.parametrize("alt", ["", "   ", None])
 def test_empty_alt_is_an_error(alt, displayed):
     fig = _simple_figure()
-    with pytest.raises(viz.FigureError, match="alt text is empty"):
+    with pytest.raises(FigureError, match="alt text is empty"):
         viz.show_figure(fig, alt=alt, caption="x")
     assert displayed == []
     assert issubclass(viz.FigureError, EvalkitError)
 
 
 def test_alt_text_only_for_evalkit_figures():
-    with pytest.raises(viz.FigureError, match="no generated alt text"):
+    with pytest.raises(FigureError, match="no generated alt text"):
         viz.alt_text(_simple_figure())
 
 
@@ -216,7 +216,7 @@ def test_helpers_accept_empty_tables(funnel):
 
 def test_funnel_plot_names_missing_columns(funnel):
     points, limits = funnel
-    with pytest.raises(viz.FigureError, match="upper998"):
+    with pytest.raises(FigureError, match="upper998"):
         viz.funnel_plot(points, limits.drop(columns="upper998"))
 
 
@@ -242,7 +242,7 @@ def test_bar_with_ci_keeps_suppressed_rows_and_states_target():
     assert "Not shown: 3." in alt
     nothing = viz.bar_with_ci(table.iloc[[2]], "quintile", "rate", "lower", "upper", target=0.6)
     assert viz.alt_text(nothing).endswith("Target 60.0%. Not shown: 3.")
-    with pytest.raises(viz.FigureError, match="rate_pct"):
+    with pytest.raises(FigureError, match="rate_pct"):
         viz.bar_with_ci(table, "quintile", "rate_pct", "lower", "upper")
 
 

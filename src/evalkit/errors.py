@@ -10,6 +10,7 @@ __all__ = [
     "ConfigError",
     "DisclosureError",
     "EvalkitError",
+    "FigureError",
     "PipelineError",
     "QualImportError",
     "ScoringError",
@@ -44,6 +45,10 @@ class StatisticsError(EvalkitError):
 
 class QualImportError(EvalkitError):
     """A qualitative project or export could not be read faithfully."""
+
+
+class FigureError(EvalkitError):
+    """A report figure cannot be shown accessibly (e.g. it has no alt text)."""
 
 
 class PipelineError(EvalkitError):

@@ -36,7 +36,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import FigureError
 from evalkit.outcomes.pairing import pair_timepoints
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "OKABE_ITO",
     "PALETTE",
     "THEME_RC",
-    "FigureError",
     "alt_text",
     "bar_with_ci",
     "distribution_shift",
@@ -57,10 +56,6 @@ __all__ = [
     "show_figure",
     "theme",
 ]
-
-
-class FigureError(EvalkitError):
-    """A figure was asked for with data it cannot be drawn from, or without alt text."""
 
 
 #: The Okabe-Ito colour-blind-safe palette (Okabe & Ito 2008, "Color Universal Design").
