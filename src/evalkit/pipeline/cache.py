@@ -1,9 +1,10 @@
 """The report cache: content hashes, cache keys and stored notebook results.
 
 A notebook's result is reused when its cache key is unchanged. The key is the SHA-256 of a JSON
-document holding the notebook file's hash, its parameters, the hashes of the input files it
-reads, the config file's hash and evalkit's fingerprint (version plus a hash of its source, so
-an edit to evalkit re-runs the notebooks). The cache lives in ``<out>/.cache/``:
+document holding the notebook file's hash, its parameters (period and site; not the config's
+location or the output folder), the hashes of the input files it reads (by path relative to the
+data folder), the config file's hash and evalkit's fingerprint (version plus a hash of its
+source, so an edit to evalkit re-runs the notebooks). The cache lives in ``<out>/.cache/``:
 
 * ``file_hashes.json`` remembers each file's SHA-256 with its size and modification time, so an
   unchanged file is not hashed again (like git's index);

@@ -28,6 +28,7 @@ __all__ = [
     "NotebookRunner",
     "NotebookTask",
     "execute_and_render",
+    "preload",
     "write_kernelspec",
 ]
 
@@ -119,31 +120,36 @@ def write_kernelspec(folder: Path) -> Path:
 
 
 def _cell_position(notebook, index: int) -> int:
-    """1-based position of executed cell ``index`` in the source notebook (papermill adds an
-    ``injected-parameters`` cell and, after an error, banner cells)."""
-    added = {"injected-parameters", "papermill-error-cell-tag"}
-    return (
-        sum(1 for cell in notebook.cells[:index] if not added & set(cell.metadata.get("tags", [])))
-        + 1
-    )
+    """1-based position in the source notebook of the executed notebook's cell ``index``.
+
+    papermill adds an ``injected-parameters`` cell, and after an error it inserts banner cells
+    *after* computing ``index``, so those are dropped before counting.
+    """
+
+    def tags(cell) -> list[str]:
+        return cell.metadata.get("tags", [])
+
+    cells = [c for c in notebook.cells if "papermill-error-cell-tag" not in tags(c)]
+    return sum(1 for c in cells[:index] if "injected-parameters" not in tags(c)) + 1
 
 
 def _failure_of_timeout(path: Path, timeout: float | None) -> str:
-    """Name the cell that was running when the timeout struck (it holds no banner)."""
+    """Name the cell that was running when the timeout struck: the last cell papermill started
+    (it writes no error banner for a timeout, and later cells stay pending)."""
     import nbformat
 
     notebook = nbformat.read(path, as_version=4)
-    for index, cell in enumerate(notebook.cells):
-        status = cell.metadata.get("papermill", {}).get("status")
-        if status == "running" or any(
-            o.get("ename") == "KeyboardInterrupt" for o in cell.get("outputs", [])
-        ):
-            first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-            return (
-                f"cell {_cell_position(notebook, index)} ran longer than the {timeout:g} s "
-                f"limit (pipeline.execution_timeout): {first}"
-            )
-    return f"a cell ran longer than the {timeout:g} s limit (pipeline.execution_timeout)"
+    started = [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if cell.metadata.get("papermill", {}).get("start_time")
+    ]
+    limit = f"ran longer than the {timeout:g} s limit (pipeline.execution_timeout)"
+    if not started:
+        return f"a cell {limit}"
+    cell = notebook.cells[started[-1]]
+    first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    return f"cell {_cell_position(notebook, started[-1])} {limit}:\n    {first}"
 
 
 def execute_and_render(task: NotebookTask) -> NotebookOutcome:
@@ -174,6 +180,7 @@ def execute_and_render(task: NotebookTask) -> NotebookOutcome:
             start_timeout=_START_TIMEOUT,
             execution_timeout=task.execution_timeout,
             shutdown_kernel="immediate",
+            language="python",
         )
     except papermill.PapermillExecutionError as exc:
         executed = nbformat.read(task.executed, as_version=4)
@@ -194,6 +201,17 @@ def execute_and_render(task: NotebookTask) -> NotebookOutcome:
         task.page.write_text(body, encoding="utf-8")
         return NotebookOutcome(task.name, time.perf_counter() - started, title=title)
     return NotebookOutcome(task.name, time.perf_counter() - started, error=error)
+
+
+def preload() -> None:
+    """Import papermill and warm nbconvert's templates once: in the parent before forking
+    workers (they inherit it), or at the start of each spawned worker."""
+    import nbformat
+    import papermill  # noqa: F401 - imported for the workers
+
+    from evalkit.pipeline.render import html_exporter
+
+    html_exporter().from_notebook_node(nbformat.v4.new_notebook())
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -244,7 +262,12 @@ class NotebookRunner:
         if not tasks:
             return []
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context())
+            context = _context()
+            if context.get_start_method() == "fork":
+                preload()
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=context, initializer=preload
+            )
         waiting = list(tasks)
         running: dict[Future, NotebookTask] = {}
         outcomes: list[NotebookOutcome] = []

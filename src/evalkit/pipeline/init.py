@@ -68,8 +68,8 @@ def starter_config(name: str, year: int | None = None) -> str:
 
     Examples
     --------
-    >>> print(starter_config("Live Well", 2026).splitlines()[5])
-    name: Live Well
+    >>> [line for line in starter_config("Live Well", 2026).splitlines() if line[:5] == "name:"]
+    ['name: Live Well']
     """
     year = year or dt.date.today().year
     plain = name.replace(" ", "").replace("-", "").replace("_", "").isalnum()

@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.errors import PipelineError
+from evalkit.evaluation import period_of
+from evalkit.io import parse_dates
 
 __all__ = ["files_in_groups", "is_participants_extract", "periods_in_extract"]
 
@@ -74,8 +76,9 @@ def periods_in_extract(path: str | Path) -> list[str]:
     Parameters
     ----------
     path : str or Path
-        A participants CSV or XLSX with a ``referral_date`` column (ISO or UK day-first
-        dates; unreadable dates are ignored here and reported by ``evalkit validate``).
+        A participants CSV or XLSX with a ``referral_date`` column (dates as
+        :func:`evalkit.io.parse_dates` reads them; unreadable dates are ignored here and
+        reported by ``evalkit validate``).
 
     Returns
     -------
@@ -111,10 +114,5 @@ def periods_in_extract(path: str | Path) -> list[str]:
         raise PipelineError(
             f"{path}: no 'referral_date' column, so the periods with data cannot be found."
         )
-    text = raw.iloc[:, 0].dropna().str.strip().str.slice(0, 10)
-    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").fillna(
-        pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    )
-    dates = dates.dropna()
-    quarters = dates.dt.year.astype(str) + "-Q" + dates.dt.quarter.astype(str)
-    return sorted(quarters.unique().tolist())
+    dates, _ = parse_dates(raw.iloc[:, 0])
+    return sorted(set(period_of(dates.dropna())))

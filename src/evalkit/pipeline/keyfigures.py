@@ -175,8 +175,9 @@ def read_key_figures(directory: str | Path) -> pd.DataFrame:
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> _ = record("quit_rate", 0.42, label="4-week quit rate", ci=(0.38, 0.46), n=500,
     ...            output_dir=root / "03_lifestyle_kpis")
-    >>> read_key_figures(root).loc[0, ["notebook", "value", "ci_low"]].tolist()
-    ['03_lifestyle_kpis', 0.42, 0.38]
+    >>> figures = read_key_figures(root)
+    >>> figures.loc[0, "notebook"], figures.loc[0, "value"], float(figures.loc[0, "ci_low"])
+    ('03_lifestyle_kpis', 0.42, 0.38)
     """
     directory = Path(directory)
     files = [directory / KEY_FIGURES_FILE, *sorted(directory.glob(f"*/{KEY_FIGURES_FILE}"))]
@@ -189,5 +190,6 @@ def read_key_figures(directory: str | Path) -> pd.DataFrame:
         except json.JSONDecodeError as exc:
             raise PipelineError(f"{path}: key figures are not valid JSON ({exc}).") from exc
     table = pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS)
-    table["value"] = table["value"].astype(object)
+    # Each value keeps its own type: a count stays an int beside rates, None stays None.
+    table["value"] = pd.Series([row["value"] for row in rows], dtype=object)
     return table.astype({"n": "Int64", "ci_low": "Float64", "ci_high": "Float64"})

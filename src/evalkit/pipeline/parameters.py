@@ -3,6 +3,11 @@
 papermill only *warns* about an unknown parameter and never checks types, so the pipeline checks
 each notebook itself: the parameters cell (the first cell tagged ``parameters``) must declare
 exactly the report parameters, each annotated with a type that accepts the value passed.
+
+The cell is parsed by papermill's own Python parameter parser (``PythonTranslator.inspect``,
+which is what ``papermill.inspect_notebook`` calls), applied directly because report notebooks
+always run on the ``python3`` kernel: ``inspect_notebook`` refuses a notebook whose metadata
+names no kernel, although papermill runs it with the kernel the pipeline passes.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 import nbformat
 import pandas as pd
-import papermill
+from papermill.translators import PythonTranslator
 
 from evalkit.errors import PipelineError
 
@@ -98,15 +103,15 @@ def inspect_parameters(notebook_path: str | Path) -> pd.DataFrame:
             f"{path.name}: no cell tagged 'parameters'. Tag the first code cell 'parameters' and "
             f"declare {', '.join(f'{k}: str' for k in REPORT_PARAMETERS)} in it."
         )
-    found = papermill.inspect_notebook(path)
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
     rows = [
         {
-            "parameter": name,
-            "declared_type": info["inferred_type_name"],
-            "default": info["default"],
-            "help": info["help"],
+            "parameter": found.name,
+            "declared_type": found.inferred_type_name,
+            "default": found.default,
+            "help": found.help,
         }
-        for name, info in found.items()
+        for found in PythonTranslator.inspect(cell)
     ]
     return pd.DataFrame(rows, columns=["parameter", "declared_type", "default", "help"])
 

@@ -105,6 +105,7 @@ def publish(site: Path, target: Path) -> Path:
     except OSError:
         if previous is not None:
             os.rename(previous / "report", target)
+            previous.rmdir()
         raise
     if previous is not None:
         shutil.rmtree(previous)

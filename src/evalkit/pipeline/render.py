@@ -23,6 +23,7 @@ __all__ = [
     "NAVIGATION_PLACEHOLDER",
     "TEMPLATES",
     "format_key_figures",
+    "html_exporter",
     "humanise",
     "navigation",
     "notebook_title",
@@ -52,7 +53,7 @@ def _css() -> str:
 
 
 @functools.cache
-def _exporter():
+def html_exporter():
     """nbconvert's HTML exporter set up for code-free, offline pages (built once per process)."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
@@ -122,7 +123,7 @@ def render_body(notebook: Any, name: str) -> tuple[str, str]:
     """
     notebook = notebook.copy()
     notebook.metadata["title"] = notebook_title(notebook, name)
-    body, _ = _exporter().from_notebook_node(notebook, resources={"metadata": {"name": name}})
+    body, _ = html_exporter().from_notebook_node(notebook, resources={"metadata": {"name": name}})
     return notebook.metadata["title"], body
 
 
@@ -138,7 +139,7 @@ def navigation(pages: Sequence[tuple[str, str]], current: str) -> str:
     </ul>
     """
     links = [{"href": h, "title": t, "current": h == current} for h, t in pages]
-    return _pages().get_template("navigation.html.j2").render(links=links)
+    return _pages().get_template("navigation.html.j2").render(links=links).rstrip("\n")
 
 
 def render_page(

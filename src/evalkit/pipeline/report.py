@@ -96,7 +96,8 @@ def site_folder(site: str) -> str:
 
 
 def resolve_period(config: EvaluationConfig, period: str, periods_with_data: set[str]) -> str:
-    """The period to report: ``latest`` is the last configured period with referrals.
+    """The period to report: ``latest`` is the last configured period with referrals (the last
+    period in the data when none are configured, as :func:`evalkit.evaluation.load_evaluation`).
 
     Parameters
     ----------
@@ -110,8 +111,7 @@ def resolve_period(config: EvaluationConfig, period: str, periods_with_data: set
     Raises
     ------
     PipelineError
-        If no periods are configured, the period is not configured, or (for ``latest``) no
-        configured period has data.
+        If the period is not configured, or (for ``latest``) no period has data.
 
     Examples
     --------
@@ -121,19 +121,18 @@ def resolve_period(config: EvaluationConfig, period: str, periods_with_data: set
     '2026-Q1'
     """
     where = config.path or "the config"
-    if not config.periods:
-        raise PipelineError(f"{where}: no periods configured; list them under `periods:`.")
     if period != "latest":
-        if period not in config.periods:
+        if config.periods and period not in config.periods:
             raise PipelineError(
                 f"period {period!r} is not configured in {where} "
                 f"(configured: {', '.join(config.periods)})."
             )
         return period
-    with_data = [p for p in config.periods if p in periods_with_data]
+    configured = config.periods or sorted(periods_with_data)
+    with_data = [p for p in configured if p in periods_with_data]
     if not with_data:
         raise PipelineError(
-            f"--period latest: none of the configured periods ({', '.join(config.periods)}) "
+            f"--period latest: none of the periods ({', '.join(configured) or 'none'}) "
             f"has referrals in {config.extracts_dir} "
             f"(periods found: {', '.join(sorted(periods_with_data)) or 'none'})."
         )
@@ -253,7 +252,7 @@ def _report_facts(
 ) -> dict[str, Any]:
     """Header, footer and index facts: titles, period, area, generation time, data vintage."""
     now = dt.datetime.now().astimezone()
-    first = config.periods[0]
+    first = config.periods[0] if config.periods else period
     latest = max((p.stat().st_mtime for p in extracts), default=None)
     vintage = (
         "provider extracts last updated " + dt.datetime.fromtimestamp(latest).strftime("%-d %B %Y")
@@ -321,7 +320,9 @@ class _ReportRun:
             )
             nb.components = {
                 "notebook_sha256": self.hashes.sha256(nb.path),
-                "parameters": self.parameters,
+                # The config's location is left out: its content and the data's are hashed, so
+                # an evaluation folder can be moved or copied without re-running everything.
+                "parameters": {"period": self.period, "site": self.site},
                 "inputs": {
                     _relative(p, self.config.data_dir): self.hashes.sha256(p) for p in nb.files
                 },

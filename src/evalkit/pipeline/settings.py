@@ -9,16 +9,18 @@ file re-runs exactly the notebooks that read it.
     pipeline:
       input_groups:                 # name -> file patterns relative to data_dir
         extracts: ["extracts/**/*"]
-        validated: ["validated/clean/**/*"]
         qual: ["qual/**/*"]
       notebook_inputs:              # notebook -> groups it reads; "*" is every other notebook
-        "*": [extracts, validated]
-        04_realist_synthesis: [extracts, validated, qual]
-        05_summary: [extracts, validated, key_figures]
+        "*": [extracts]
+        04_realist_synthesis: [extracts, qual]
+        05_summary: [extracts, key_figures]
       execution_timeout: 1800       # seconds one cell may run; null = no limit
 
 ``key_figures`` is built in: the key figures recorded by every notebook that does not itself read
 ``key_figures``. Notebooks that read it run after all the others.
+
+``validated/`` is not an input group: it is derived from the extracts, the config and evalkit
+(all in the key) and is rewritten by ``evalkit validate`` and ``load_evaluation``.
 """
 
 from __future__ import annotations
@@ -42,15 +44,14 @@ KEY_FIGURES_GROUP = "key_figures"
 DEFAULT_INPUT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "extracts": ("extracts/**/*",),
-        "validated": ("validated/clean/**/*",),
         "qual": ("qual/**/*",),
     }
 )
 DEFAULT_NOTEBOOK_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "*": ("extracts", "validated"),
-        "04_realist_synthesis": ("extracts", "validated", "qual"),
-        "05_summary": ("extracts", "validated", KEY_FIGURES_GROUP),
+        "*": ("extracts",),
+        "04_realist_synthesis": ("extracts", "qual"),
+        "05_summary": ("extracts", KEY_FIGURES_GROUP),
     }
 )
 DEFAULT_EXECUTION_TIMEOUT = 1800.0
@@ -72,9 +73,9 @@ class PipelineSettings:
     --------
     >>> settings = PipelineSettings()
     >>> settings.inputs_of("04_realist_synthesis")
-    ('extracts', 'validated', 'qual')
+    ('extracts', 'qual')
     >>> settings.inputs_of("00_data_quality")
-    ('extracts', 'validated')
+    ('extracts',)
     """
 
     input_groups: Mapping[str, tuple[str, ...]] = field(
