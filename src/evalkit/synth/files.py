@@ -36,6 +36,7 @@ import pyarrow.csv as pa_csv
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
+from evalkit.errors import ConfigError
 from evalkit.schema import TIMEPOINTS
 from evalkit.synth.measures import MEASURE_NAMES, ONS4, WEMWBS, MeasureRows
 from evalkit.synth.participants import Cohort
@@ -52,6 +53,8 @@ __all__ = [
 ]
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+XLSX_CHUNK_ROWS = 50_000
+XLSX_MAX_ROWS = 1_048_576
 HEAD_ROWS = 10_000
 CHUNK_ROWS = 1_000_000
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
@@ -275,31 +278,46 @@ def _xml_cells(values: pd.Series, ref: pd.Series, date_style: str) -> pd.Series:
     return xml.where(values.notna().to_numpy(), "")
 
 
-def _sheet_data(file: XlsxFile, date_style: str) -> bytes:
-    """The ``<sheetData>`` rows of a sheet, built column by column (no loop over rows)."""
+def _sheet_rows(file: XlsxFile, date_style: str) -> Iterator[bytes]:
+    """The sheet's ``<row>`` elements, built column by column in chunks (no loop over rows)."""
     frame = file.frame
     header = pd.DataFrame([list(frame.columns)], columns=frame.columns, dtype="str")
-    parts = []
-    for table, first_row in ((header, 1), (frame, 2)):
+    pieces = [(header, 1, {})]
+    for start in range(0, len(frame), XLSX_CHUNK_ROWS):
+        chunk = frame.iloc[start : start + XLSX_CHUNK_ROWS].reset_index(drop=True)
+        edits = {
+            (position - start, column): value
+            for (position, column), value in file.cells.items()
+            if start <= position < start + XLSX_CHUNK_ROWS
+        }
+        pieces.append((chunk, start + 2, edits))
+    for table, first_row, edits in pieces:
         number = pd.Series(np.arange(first_row, first_row + len(table))).astype("str")
         row = '<row r="' + number + '">'
         for j, name in enumerate(table.columns):
             ref = get_column_letter(j + 1) + number
-            cells = _xml_cells(table[name].reset_index(drop=True), ref, date_style)
-            if table is frame:
-                for (position, column), value in file.cells.items():
-                    if column == name:
-                        one = pd.Series([value], dtype=object if isinstance(value, str) else None)
-                        cells.iloc[position] = _xml_cells(
-                            one, ref.iloc[[position]].reset_index(drop=True), date_style
-                        ).iloc[0]
+            cells = _xml_cells(table[name], ref, date_style)
+            for (position, column), value in edits.items():
+                if column == name:
+                    one = pd.Series([value], dtype=object if isinstance(value, str) else None)
+                    cells.iloc[position] = _xml_cells(
+                        one, ref.iloc[[position]].reset_index(drop=True), date_style
+                    ).iloc[0]
             row = row + cells
-        parts.append("".join((row + "</row>").tolist()))
-    return ("<sheetData>" + "".join(parts) + "</sheetData>").encode("utf-8")
+        yield "".join((row + "</row>").tolist()).encode("utf-8")
 
 
 def _write_xlsx(path: Path, file: XlsxFile) -> None:
-    """Write the workbook: openpyxl lays out the package, the rows are spliced in as XML."""
+    """Write the workbook: openpyxl lays out the package, the rows are streamed in as XML.
+
+    Every zip entry gets a fixed time and the document properties fixed timestamps, so the same
+    content gives the same bytes.
+    """
+    if len(file.frame) >= XLSX_MAX_ROWS:
+        raise ConfigError(
+            f"{file.path}: {len(file.frame):,} rows do not fit in one worksheet "
+            f"({XLSX_MAX_ROWS:,} rows including the header); generate fewer episodes."
+        )
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(file.sheet)
     date = WriteOnlyCell(sheet, value=EXCEL_EPOCH.to_pydatetime())
@@ -308,27 +326,27 @@ def _write_xlsx(path: Path, file: XlsxFile) -> None:
     buffer = io.BytesIO()
     book.save(buffer)
     package = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    name = "xl/worksheets/sheet1.xml"
-    skeleton = package.read(name)
-    style = re.search(rb' s="(\d+)"', skeleton).group(1).decode()
-    rows = _sheet_data(file, style)
-    content = re.sub(rb"<sheetData>.*</sheetData>", lambda _: rows, skeleton, flags=re.S)
-    _stable_zip(package, path, {name: content})
-
-
-def _stable_zip(source: zipfile.ZipFile, path: Path, replace: dict[str, bytes]) -> None:
-    """Copy a workbook package with fixed entry times and document timestamps."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            content = replace.get(info.filename) or source.read(info.filename)
+        for info in package.infolist():
+            content = package.read(info.filename)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            if info.filename == "xl/worksheets/sheet1.xml":
+                style = re.search(rb' s="(\d+)"', content).group(1).decode()
+                before, rest = content.split(b"<sheetData>")
+                after = rest.split(b"</sheetData>")[1]
+                with out.open(entry, "w") as stream:
+                    stream.write(before + b"<sheetData>")
+                    for rows in _sheet_rows(file, style):
+                        stream.write(rows)
+                    stream.write(b"</sheetData>" + after)
+                continue
             if info.filename == "docProps/core.xml":
                 content = re.sub(
                     rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
                     rb"\g<1>2026-01-01T00:00:00Z\g<3>",
                     content,
                 )
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(entry, content)
 
 

@@ -102,8 +102,10 @@ class MeasureRows:
 class _Builder:
     """Collects blocks of measure rows and returns them sorted by episode, timepoint, measure."""
 
+    FIELDS = ("episode", "timepoint", "date", "measure", "value")
+
     def __init__(self) -> None:
-        self.blocks: list[tuple[np.ndarray, ...]] = []
+        self.blocks: list[list[np.ndarray | None]] = []
 
     def add(self, episodes, timepoint: str, dates, names, values) -> None:
         # adding 0.0 turns -0.0 (from rounding a small negative) into 0.0, so "-0" is never written
@@ -112,31 +114,31 @@ class _Builder:
         keep = ~np.isnan(values).ravel()
         codes = np.array([MEASURE_NAMES.index(m) for m in names], dtype=np.int16)
         self.blocks.append(
-            (
-                np.repeat(episodes, k)[keep],
+            [
+                np.repeat(np.asarray(episodes, dtype=np.int32), k)[keep],
                 np.full(keep.sum(), TIMEPOINTS.index(timepoint), dtype=np.int8),
                 np.repeat(dates, k)[keep],
                 np.tile(codes, len(episodes))[keep],
                 values.ravel()[keep],
-            )
+            ]
         )
 
     def rows(self) -> MeasureRows:
-        parts = list(zip(*self.blocks, strict=True))
-        episode, timepoint, date, measure, value = (np.concatenate(p) for p in parts)
-        key = (
-            (episode.astype(np.int64) << (_SHIFT["episode"]))
-            | (timepoint.astype(np.int64) << _SHIFT["timepoint"])
-            | measure.astype(np.int64)
-        )
+        """Concatenate and sort one field at a time, so memory stays near one copy of the rows."""
+        fields = {}
+        for i, name in enumerate(self.FIELDS):
+            fields[name] = np.concatenate([block[i] for block in self.blocks])
+            for block in self.blocks:
+                block[i] = None
+        self.blocks = []
+        key = fields["episode"].astype(np.int64) << _SHIFT["episode"]
+        key |= fields["timepoint"].astype(np.int64) << _SHIFT["timepoint"]
+        key |= fields["measure"].astype(np.int64)
         order = np.argsort(key, kind="stable")
-        return MeasureRows(
-            episode[order].astype(np.int32),
-            timepoint[order],
-            date[order],
-            measure[order],
-            value[order],
-        )
+        del key
+        for name in self.FIELDS:
+            fields[name] = fields[name][order]
+        return MeasureRows(**fields)
 
 
 def spread_items(
