@@ -22,6 +22,7 @@ from evalkit.config import EvaluationConfig, load_config
 from evalkit.errors import ConfigError
 from evalkit.schema import TABLES
 from evalkit.synth import PLANTED, generate, write_demo
+from evalkit.synth.files import XlsxFile, write_file
 from evalkit.validate import validate_directory
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,6 +114,38 @@ def test_different_seed_gives_different_data(tmp_path, clean):
     differing = {name for name in a if a[name] != b.get(name)}
     data = {n for n in a if n.startswith("extracts/") or n in ("qual/codings.csv",)}
     assert data <= differing
+
+
+def test_chunked_writing_gives_the_same_bytes(tmp_path, clean, monkeypatch):
+    """A million episodes are written in chunks; chunk boundaries must not show in the files."""
+    monkeypatch.setattr("evalkit.synth.files.HEAD_ROWS", 50)
+    monkeypatch.setattr("evalkit.synth.files.CHUNK_ROWS", 120)
+    monkeypatch.setattr("evalkit.synth.files.XLSX_CHUNK_ROWS", 30)
+    chunked = write_demo(tmp_path, episodes=EPISODES, seed=7).parent
+    assert _files(chunked) == _files(clean)
+
+
+def test_messy_faults_reach_rows_beyond_the_head(tmp_path, monkeypatch):
+    """File-wide faults (dd/mm dates, an extra column, a dropped column) apply to every chunk."""
+    monkeypatch.setattr("evalkit.synth.files.HEAD_ROWS", 1000)
+    monkeypatch.setattr("evalkit.synth.files.CHUNK_ROWS", 30)
+    root = write_demo(tmp_path, episodes=3000, seed=7, messy=True).parent
+    for path in (root / "extracts").glob("*.csv"):
+        data = path.read_bytes()
+        text = data[3:].decode("cp1252") if data.startswith(b"\xef\xbb\xbf") else data.decode()
+        rows = list(csv.reader(io.StringIO(text))) or [[]]  # the zero-byte file has no header
+        assert {len(r) for r in rows[1:]} <= {len(rows[0])}, path.name
+        if path.name == "council_participants.csv":
+            assert len(rows) > 1001 and rows[0][-1] == "worker_notes"
+            column = rows[0].index("referral_date")
+            assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", r[column]) for r in rows[1:])
+
+
+def test_a_workbook_over_the_excel_row_limit_is_refused(tmp_path):
+    too_many = pd.DataFrame({"client_id": ["CT-1"] * 1_048_576})  # + header > 1,048,576 rows
+    with pytest.raises(ConfigError, match="do not fit in one worksheet"):
+        write_file(tmp_path, XlsxFile("extracts/vcs_wellbeing.xlsx", "wellbeing", too_many))
+    assert not (tmp_path / "extracts" / "vcs_wellbeing.xlsx").exists()
 
 
 def test_workbook_timestamps_are_fixed(clean):

@@ -139,33 +139,34 @@ def _header_only(files: Files, fault: Fault) -> Manifest:
     return [_record(fault, value="header only")]
 
 
+def _map_rest(file: CsvFile, transform: Callable[[pa.Table], pa.Table]) -> None:
+    """Apply the same change to the rows after the head, as they are produced."""
+    rest = file.rest
+    if rest is not None:
+        file.rest = lambda: (transform(table) for table in rest())
+
+
 def _drop_column(column: str) -> Callable[[Files, Fault], Manifest]:
     def plant(files: Files, fault: Fault) -> Manifest:
         file = files[fault.file]
         file.head = file.head.drop(columns=column)
-        rest = file.rest
-        if rest is not None:
-            file.rest = lambda: (t.drop_columns([column]) for t in rest())
+        _map_rest(file, lambda table: table.drop_columns([column]))
         return [_record(fault, row=1, column=column)]
 
     return plant
 
 
 def _unknown_column(files: Files, fault: Fault) -> Manifest:
-    head = _head(files, fault)
-    notes = np.full(len(head), None, dtype=object)
+    """A free-text column the provider added; every seventh row has a note (with £ and é)."""
+    file = files[fault.file]
+    notes = np.full(len(file.head), None, dtype=object)
     notes[2::7] = [WORKER_NOTES[i % len(WORKER_NOTES)] for i in range(len(notes[2::7]))]
-    head["worker_notes"] = notes
-    files[fault.file].rest = (
-        None if files[fault.file].rest is None else _with_blank_notes(files[fault.file].rest)
+    file.head["worker_notes"] = notes
+    _map_rest(
+        file,
+        lambda table: table.append_column("worker_notes", pa.nulls(table.num_rows, pa.string())),
     )
     return [_record(fault, row=1, column="worker_notes", value="worker_notes")]
-
-
-def _with_blank_notes(rest):
-    return lambda: (
-        t.append_column("worker_notes", pa.nulls(t.num_rows, pa.string())) for t in rest()
-    )
 
 
 def _cp1252_bom(files: Files, fault: Fault) -> Manifest:
@@ -174,30 +175,29 @@ def _cp1252_bom(files: Files, fault: Fault) -> Manifest:
     return [_record(fault, value="cp1252 with BOM")]
 
 
+_DATE_COLUMNS = ("referral_date", "start_date", "end_date", "quit_date")
+
+
 def _uk_dates(files: Files, fault: Fault) -> Manifest:
+    """Every date of the file as dd/mm/yyyy (Excel's UK display format, saved as text)."""
     file = files[fault.file]
-    head = file.head
     records = []
-    for column in ("referral_date", "start_date", "end_date", "quit_date"):
-        iso = head[column]
+    for column in _DATE_COLUMNS:
+        iso = file.head[column]
         uk = iso.str.slice(8, 10) + "/" + iso.str.slice(5, 7) + "/" + iso.str.slice(0, 4)
-        head[column] = uk
+        file.head[column] = uk
         first = int(np.flatnonzero(uk.notna().to_numpy())[0])
         records.append(_record(fault, row=first + 2, column=column, value=uk.iloc[first]))
-    if file.rest is not None:
-        file.rest = _uk_dates_rest(file.rest)
+    _map_rest(file, _uk_date_table)
     return records
 
 
-def _uk_dates_rest(rest):
-    def convert(table):
-        for column in ("referral_date", "start_date", "end_date", "quit_date"):
-            index = table.column_names.index(column)
-            text = pc.strftime(table.column(column).cast("timestamp[s]"), format="%d/%m/%Y")
-            table = table.set_column(index, column, text)
-        return table
-
-    return lambda: (convert(t) for t in rest())
+def _uk_date_table(table: pa.Table) -> pa.Table:
+    for column in _DATE_COLUMNS:
+        index = table.column_names.index(column)
+        text = pc.strftime(table.column(column).cast(pa.timestamp("s")), format="%d/%m/%Y")
+        table = table.set_column(index, column, text)
+    return table
 
 
 def _excel_serials(files: Files, fault: Fault) -> Manifest:

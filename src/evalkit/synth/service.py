@@ -24,9 +24,13 @@ from evalkit.schema import IMD_LSOA_COUNT
 
 __all__ = [
     "EXTRACT_DATE",
+    "LSOAS_PER_SITE",
+    "OLDER_DIGITAL_FACTOR",
     "PERIODS",
     "POPULATION_IMD_QUINTILE_SHARE",
     "PROVIDERS",
+    "QUARTER_SHARE",
+    "REFERRAL_PROPENSITY_BY_QUINTILE",
     "REFERRAL_WINDOW",
     "SITES",
     "Provider",
