@@ -1,0 +1,270 @@
+"""For whom did it work? The rows of :func:`evalkit.outcomes.for_whom` as a report shows them.
+
+:func:`forest_rows` puts one model's subgroup estimates in reading order with plain-English
+labels (from :mod:`evalkit.labels`); :func:`strongest_difference` picks the subgroup difference
+with the strongest evidence, for the page's headline and the executive summary.
+
+Examples
+--------
+>>> import pandas as pd
+>>> table = pd.DataFrame({
+...     "factor": ["delivery_mode"] * 2, "level": ["peer_led", "face_to_face"],
+...     "model": ["ancova_hc3"] * 2, "n": [40, 90], "is_reference": [False, True],
+...     "adjusted_change": [4.5, 3.3], "ci_lower": [3.2, 2.5], "ci_upper": [5.8, 4.1],
+...     "difference": [1.2, 0.0], "difference_ci_lower": [-0.4, None],
+...     "difference_ci_upper": [2.7, None], "p_value": [0.13, None], "p_holm": [0.13, None],
+...     "interaction_p": [0.13, 0.13], "interaction_p_holm": [0.13, 0.13], "note": ["", ""]})
+>>> forest_rows(table)["row_label"].tolist()
+['How support was delivered: Face to face (reference)', 'How support was delivered: Peer-led']
+>>> strongest_difference(table)[["level_label", "reference_label", "difference"]]
+  level_label reference_label  difference
+0    Peer-led    Face to face         1.2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from evalkit.labels import VALUE_LABELS, column_label, value_label
+from evalkit.outcomes import FOR_WHOM_COLUMNS
+from evalkit.outcomes.pairing import require_columns
+from evalkit.outcomes.subgroups import MISSING_LEVEL
+
+__all__ = [
+    "FACTOR_HEADINGS",
+    "FOREST_ROW_COLUMNS",
+    "FOR_WHOM_FACTORS",
+    "STRONGEST_DIFFERENCE_COLUMNS",
+    "forest_rows",
+    "strongest_difference",
+]
+
+#: Subgroups the wellbeing page compares, in the order it lists them.
+FOR_WHOM_FACTORS: tuple[str, ...] = (
+    "imd_quintile",
+    "delivery_mode",
+    "age_band",
+    "referral_source",
+    "provider",
+)
+
+#: Short headings for factors whose column label is too long to repeat on every row.
+FACTOR_HEADINGS: Mapping[str, str] = {"imd_quintile": "IMD quintile"}
+
+#: Columns of :func:`forest_rows`.
+FOREST_ROW_COLUMNS = (
+    "factor",
+    "factor_label",
+    "level",
+    "level_label",
+    "row_label",
+    *[c for c in FOR_WHOM_COLUMNS if c not in ("factor", "level", "model")],
+)
+
+#: Columns of :func:`strongest_difference`.
+STRONGEST_DIFFERENCE_COLUMNS = (
+    "factor",
+    "factor_label",
+    "level",
+    "level_label",
+    "reference_level",
+    "reference_label",
+    "n",
+    "difference",
+    "difference_ci_lower",
+    "difference_ci_upper",
+    "p_value",
+    "p_holm",
+    "interaction_p_holm",
+    "clear",
+)
+
+
+def _heading(factor: str) -> str:
+    return FACTOR_HEADINGS.get(factor, column_label(factor))
+
+
+def _level_label(factor: str, level: str) -> str:
+    """Label of a level that :func:`~evalkit.outcomes.for_whom` stored as text ("1", not 1)."""
+    if level == MISSING_LEVEL:
+        return value_label(factor, None)
+    by_text = {str(code): label for code, label in VALUE_LABELS.get(factor, {}).items()}
+    return by_text.get(level, value_label(factor, level))
+
+
+def _level_rank(factor: str, levels: pd.Series) -> pd.Series:
+    """Labelled codes first in :data:`~evalkit.labels.VALUE_LABELS` order, then the others in
+    their table order, and "missing" last."""
+    known = [str(code) for code in VALUE_LABELS.get(factor, {})]
+    rank = levels.map(lambda v: known.index(v) if v in known else len(known)).astype(float)
+    return rank.where(levels != MISSING_LEVEL, np.inf)
+
+
+def forest_rows(
+    table: pd.DataFrame,
+    model: str = "ancova_hc3",
+    factors: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One model's rows of a :func:`~evalkit.outcomes.for_whom` table, labelled and ordered.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`evalkit.outcomes.for_whom` output.
+    model : str
+        Which model's rows (``"ancova_hc3"`` or ``"mixed_site"``).
+    factors : sequence of str, optional
+        Factors to keep, in this order; default every factor in the table's order.
+
+    Returns
+    -------
+    DataFrame
+        :data:`FOREST_ROW_COLUMNS`: ``factor_label`` (e.g. "Age group"), ``level_label`` (e.g.
+        "16 to 24"; clients with the factor not recorded are "Not recorded"), ``row_label``
+        ("Age group: 16 to 24", the reference level marked "(reference)"), then the other
+        :func:`~evalkit.outcomes.for_whom` columns ``table`` has (all but ``model``). Within a
+        factor, levels follow :data:`evalkit.labels.VALUE_LABELS` (IMD quintile 1 first),
+        others keep the table's order, and "Not recorded" comes last. Every row of the model
+        is kept, estimated or not.
+
+    Raises
+    ------
+    StatisticsError
+        If ``table`` lacks a column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"factor": ["imd_quintile"] * 3, "level": ["5", "1", "missing"],
+    ...                   "model": ["ancova_hc3"] * 3, "n": [30, 60, 4],
+    ...                   "is_reference": [False, True, False]})
+    >>> forest_rows(t)["row_label"].tolist()
+    ['IMD quintile: 1 (most deprived) (reference)', 'IMD quintile: 5 (least deprived)', \
+'IMD quintile: Not recorded']
+    """
+    require_columns(table, ["factor", "level", "model", "is_reference"], "for_whom table")
+    rows = table.loc[table["model"] == model].copy()
+    order = list(factors) if factors is not None else list(dict.fromkeys(rows["factor"]))
+    rows = rows.loc[rows["factor"].isin(order)]
+    rows["level"] = rows["level"].astype(str)
+    parts = []
+    for factor in order:
+        part = rows.loc[rows["factor"] == factor]
+        part = part.assign(_rank=_level_rank(factor, part["level"]), _pos=range(len(part)))
+        part = part.sort_values(["_rank", "_pos"]).drop(columns=["_rank", "_pos"])
+        heading = _heading(factor)
+        labels = part["level"].map(lambda v, f=factor: _level_label(f, v))
+        marks = np.where(part["is_reference"].astype(bool), " (reference)", "")
+        parts.append(
+            part.assign(
+                factor_label=heading,
+                level_label=labels,
+                row_label=heading + ": " + labels + marks,
+            )
+        )
+    labels = ("factor_label", "level_label", "row_label")
+    columns = [c for c in FOREST_ROW_COLUMNS if c in labels or c in rows.columns]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def strongest_difference(
+    table: pd.DataFrame, model: str = "ancova_hc3", alpha: float = 0.05
+) -> pd.DataFrame:
+    """The subgroup difference with the strongest evidence in one model.
+
+    The strongest is the non-reference subgroup with the smallest Holm-adjusted p-value (ties,
+    common when Holm caps p at 1, are broken by the unadjusted p-value, then by the larger
+    absolute difference).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`evalkit.outcomes.for_whom` output.
+    model : str
+        Which model's rows.
+    alpha : float
+        Holm-adjusted p-value below which the difference is called ``clear``.
+
+    Returns
+    -------
+    DataFrame
+        One row, :data:`STRONGEST_DIFFERENCE_COLUMNS` (no rows when no difference could be
+        estimated): the factor and level with their labels, the reference level, ``n`` paired
+        clients in the subgroup, the ``difference`` in adjusted change versus the reference
+        with its CI, ``p_value``, ``p_holm`` (adjusted across every subgroup compared),
+        ``interaction_p_holm`` (does change differ at all across the factor's subgroups), and
+        ``clear`` (``p_holm < alpha``).
+
+    Raises
+    ------
+    StatisticsError
+        If ``table`` lacks a column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"factor": ["sex"] * 2, "level": ["male", "female"],
+    ...                   "model": ["ancova_hc3"] * 2, "n": [50, 60],
+    ...                   "is_reference": [False, True], "difference": [-2.0, 0.0],
+    ...                   "difference_ci_lower": [-3.5, np.nan],
+    ...                   "difference_ci_upper": [-0.5, np.nan], "p_value": [0.01, np.nan],
+    ...                   "p_holm": [0.01, np.nan], "interaction_p_holm": [0.01, 0.01]})
+    >>> strongest_difference(t)[["level_label", "reference_label", "clear"]]
+      level_label reference_label  clear
+    0        Male          Female   True
+    """
+    require_columns(
+        table,
+        [
+            "factor",
+            "level",
+            "model",
+            "n",
+            "is_reference",
+            "difference",
+            "difference_ci_lower",
+            "difference_ci_upper",
+            "p_value",
+            "p_holm",
+            "interaction_p_holm",
+        ],
+        "for_whom table",
+    )
+    rows = table.loc[(table["model"] == model) & table["p_holm"].notna()].copy()
+    if rows.empty:
+        return pd.DataFrame(columns=list(STRONGEST_DIFFERENCE_COLUMNS))
+    rows["_size"] = -rows["difference"].abs()
+    best = rows.sort_values(["p_holm", "p_value", "_size"], kind="stable").iloc[0]
+    factor, level = str(best["factor"]), str(best["level"])
+    same_factor = table.loc[(table["model"] == model) & (table["factor"] == best["factor"])]
+    reference = same_factor.loc[same_factor["is_reference"].astype(bool), "level"]
+    reference_level = str(reference.iloc[0]) if len(reference) else None
+    row = {
+        "factor": factor,
+        "factor_label": _heading(factor),
+        "level": level,
+        "level_label": _level_label(factor, level),
+        "reference_level": reference_level,
+        "reference_label": (
+            _level_label(factor, reference_level) if reference_level is not None else None
+        ),
+        "n": int(best["n"]),
+        **{
+            c: float(best[c])
+            for c in (
+                "difference",
+                "difference_ci_lower",
+                "difference_ci_upper",
+                "p_value",
+                "p_holm",
+                "interaction_p_holm",
+            )
+        },
+        "clear": bool(best["p_holm"] < alpha),
+    }
+    return pd.DataFrame([row], columns=list(STRONGEST_DIFFERENCE_COLUMNS))
