@@ -148,7 +148,7 @@ def write_demo(
         Evaluation folder (created if needed). Files from an earlier demo run are replaced;
         nothing else in the folder is touched.
     episodes : int
-        Number of referral episodes (a million takes under a minute or two).
+        Number of referral episodes (a million take about half a minute and 2 GB).
     seed : int
         Random seed; the same seed gives byte-identical files.
     messy : bool

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.schema import AGE_BANDS, DELIVERY_MODES, REFERRAL_SOURCES, STRANDS, TABLES
+from evalkit.schema import AGE_BANDS, DELIVERY_MODES, STRANDS, TABLES
 from evalkit.synth.service import (
     EXTRACT_DATE,
     OLDER_DIGITAL_FACTOR,
     PROVIDERS,
     QUARTER_SHARE,
     REFERRAL_PROPENSITY_BY_QUINTILE,
+    REFERRAL_SOURCES,
     REFERRAL_WINDOW,
     neighbourhoods,
 )
@@ -272,10 +273,7 @@ def make_cohort(rng: np.random.Generator, n: int) -> Cohort:
     for group, backgrounds in FAMILY_BACKGROUNDS.items():
         mine = ethnicity == group
         family[mine] = choose(rng, backgrounds, int(mine.sum()))
-    sources = np.array([[p.referral_sources[s] for s in REFERRAL_SOURCES] for p in PROVIDERS])
-    referral_source = np.array(REFERRAL_SOURCES, dtype=object)[
-        choose_rows(rng, sources[provider_index])
-    ]
+    referral_source = choose(rng, REFERRAL_SOURCES, n)
     mode = _delivery_modes(rng, provider_index, age)
     strands = _strands(rng, n, quintile, provider_index)
     referral = _referral_dates(rng, n)

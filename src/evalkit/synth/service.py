@@ -31,6 +31,7 @@ __all__ = [
     "PROVIDERS",
     "QUARTER_SHARE",
     "REFERRAL_PROPENSITY_BY_QUINTILE",
+    "REFERRAL_SOURCES",
     "REFERRAL_WINDOW",
     "SITES",
     "Provider",
@@ -70,8 +71,6 @@ class Provider:
         Site -> share of this provider's episodes.
     delivery_modes : dict
         Delivery mode -> probability (for people under 65; see ``older_digital_factor``).
-    referral_sources : dict
-        Referral source -> probability.
     deprivation_focus : float
         Multiplies the referral propensity of quintile-1 neighbourhoods (outreach on estates).
     talking_therapy_share : float
@@ -86,12 +85,23 @@ class Provider:
     share: float
     sites: dict[str, float]
     delivery_modes: dict[str, float]
-    referral_sources: dict[str, float]
     deprivation_focus: float = 1.0
     talking_therapy_share: float = 0.0
     wellbeing_template: bool = False
 
 
+#: Who refers people, town-wide. Deliberately the same for every provider: the planted null (GP-
+#: versus self-referral) stays exactly null only if referral source is independent of the
+#: delivery mode and deprivation that carry the other planted effects.
+REFERRAL_SOURCES = {
+    "gp": 0.38,
+    "self": 0.30,
+    "link_worker": 0.12,
+    "health_visitor": 0.03,
+    "community": 0.08,
+    "hospital": 0.06,
+    "other": 0.03,
+}
 #: People aged 65+ are offered digital support less often (digital probability times this).
 OLDER_DIGITAL_FACTOR = 0.6
 
@@ -109,15 +119,6 @@ PROVIDERS = (
             "group": 0.08,
             "peer_led": 0.0,
         },
-        referral_sources={
-            "gp": 0.46,
-            "self": 0.20,
-            "link_worker": 0.08,
-            "health_visitor": 0.04,
-            "community": 0.03,
-            "hospital": 0.15,
-            "other": 0.04,
-        },
         talking_therapy_share=0.30,
     ),
     Provider(
@@ -133,15 +134,6 @@ PROVIDERS = (
             "group": 0.20,
             "peer_led": 0.0,
         },
-        referral_sources={
-            "gp": 0.38,
-            "self": 0.32,
-            "link_worker": 0.14,
-            "health_visitor": 0.04,
-            "community": 0.06,
-            "hospital": 0.03,
-            "other": 0.03,
-        },
     ),
     Provider(
         name="Communities Together CIC",
@@ -155,15 +147,6 @@ PROVIDERS = (
             "digital": 0.05,
             "group": 0.25,
             "peer_led": 0.50,
-        },
-        referral_sources={
-            "gp": 0.25,
-            "self": 0.38,
-            "link_worker": 0.17,
-            "health_visitor": 0.02,
-            "community": 0.15,
-            "hospital": 0.01,
-            "other": 0.02,
         },
         deprivation_focus=1.6,
         wellbeing_template=True,

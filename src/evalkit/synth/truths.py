@@ -40,8 +40,12 @@ class PlantedEffect:
     population : str
         Which episodes the comparison is made among, in plain English.
     difference : float
-        Expected mean of ``outcome_measure`` in the context minus the comparison group, in the
-        outcome's units (WEMWBS points, or a difference in proportions).
+        The planted effect, in the outcome's units (WEMWBS points, or a difference in
+        proportions): what the generator adds to every episode in the context (for
+        ``quit_4wk_co``, the difference of the planted probabilities). Effects are additive, so a
+        raw comparison of the two groups also carries the other planted effects present in each:
+        about +3.07 and -2.18 for the two WEMWBS subgroups at the demo's mix, exactly 0 for the
+        null (referral source is drawn independently of everything else).
     description : str
         The truth in plain English.
     """
