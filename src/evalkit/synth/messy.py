@@ -36,7 +36,7 @@ from evalkit.errors import ConfigError
 from evalkit.schema import TABLES
 from evalkit.synth.files import CsvFile, RawFile, XlsxFile
 
-__all__ = ["FAULT_CLASSES", "MANIFEST_COLUMNS", "MIN_EPISODES", "plant_faults"]
+__all__ = ["FAULTS", "FAULT_CLASSES", "MANIFEST_COLUMNS", "MIN_EPISODES", "Fault", "plant_faults"]
 
 MANIFEST_COLUMNS = ["file", "row", "column", "value", "fault_class", "expected"]
 #: The messy demo needs enough rows in each file to plant every fault in a different row.
