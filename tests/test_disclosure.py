@@ -184,7 +184,7 @@ def test_table_html_is_accessible_and_explains_suppression():
         formats={"percent": "{:.1f}%"},
     )
     assert "<caption>Referrals &lt;by&gt; site</caption>" in markup
-    assert '<th scope="col">Site</th><th scope="col">referrals</th>' in markup
+    assert '<th scope="col">Site</th><th scope="col" class="number">referrals</th>' in markup
     assert '<tr><th scope="row">South</th><td class="number">120</td>' in markup
     assert "53.8%" in markup and "2.2%" not in markup and "44.0%" not in markup
     assert markup.count('<td class="suppressed">*</td>') == 4

@@ -28,33 +28,15 @@ from evalkit.pipeline.execute import NotebookTask, execute_and_render, write_ker
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pipeline"
 NOTEBOOKS = ["01_reach_and_equity", "04_realist_synthesis", "05_summary"]
-CONFIG = """\
-name: Fixture evaluation
-data_dir: .
-periods: [2026-Q1, 2026-Q2, 2026-Q3]
-sites: [North, South]
-notebooks: [01_reach_and_equity, 04_realist_synthesis, 05_summary]
-notebooks_dir: notebooks
-"""
-# Referral dates fall in 2026-Q1 and 2026-Q2, so "latest" is 2026-Q2 (2026-Q3 has no data).
-PARTICIPANTS = """\
-client_id,site,referral_date,postcode
-NT-000101,North,2026-01-15,AB1 2CD
-NT-000102,North,03/02/2026,AB1 3CD
-NT-000103,South,2026-04-20,ZX9 8YW
-NT-000104,South,2026-05-02,ZX9 7YW
-"""
-CODINGS = "coding_id,source_id,code_id,text\n1,S1,C1,trust\n2,S1,M1,peer support\n"
+# The fixture's referral dates fall in 2026-Q1 and 2026-Q2, so "latest" is 2026-Q2.
+PARTICIPANTS = (FIXTURES / "evaluation" / "extracts" / "north_participants.csv").read_text()
+CODINGS = (FIXTURES / "evaluation" / "qual" / "codings.csv").read_text()
 
 
 def make_evaluation(folder: Path) -> Path:
-    (folder / "extracts").mkdir(parents=True)
-    (folder / "qual").mkdir()
-    (folder / "evaluation.yml").write_text(CONFIG)
-    (folder / "extracts" / "north_participants.csv").write_text(PARTICIPANTS)
-    (folder / "qual" / "codings.csv").write_text(CODINGS)
-    shutil.copytree(FIXTURES / "notebooks", folder / "notebooks")
-    return folder / "evaluation.yml"
+    """Copy the fixture evaluation and its notebooks; return the copy's config."""
+    shutil.copytree(FIXTURES, folder)
+    return folder / "evaluation" / "evaluation.yml"
 
 
 def manifest(report: Path) -> dict:
@@ -88,7 +70,7 @@ def steady_evalkit_source():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("built")
-    config = make_evaluation(root / "evaluation")
+    config = make_evaluation(root / "fixture")
     # A python3 kernelspec earlier on JUPYTER_PATH that cannot start: the pipeline must use its
     # own kernelspec for this interpreter instead.
     shadow = root / "shadow" / "kernels" / "python3"
@@ -113,11 +95,11 @@ def built(tmp_path_factory):
 @pytest.fixture
 def copy(built, tmp_path):
     """The built evaluation, cache and published report, copied to a new place."""
-    shutil.copytree(built.root / "evaluation", tmp_path / "evaluation")
+    shutil.copytree(built.root / "fixture", tmp_path / "fixture")
     shutil.copytree(built.root / "reports", tmp_path / "reports")
     return SimpleNamespace(
-        config=tmp_path / "evaluation" / "evaluation.yml",
-        evaluation=tmp_path / "evaluation",
+        config=tmp_path / "fixture" / "evaluation" / "evaluation.yml",
+        evaluation=tmp_path / "fixture" / "evaluation",
         out=tmp_path / "reports",
         report=tmp_path / "reports" / "2026-Q2" / "all",
     )
@@ -239,7 +221,7 @@ def test_changing_one_input_reruns_exactly_the_notebooks_that_read_it(copy, chan
 
 def test_failing_notebook_leaves_the_published_report_untouched(copy):
     before = snapshot(copy.report)
-    notebook = copy.evaluation / "notebooks" / "04_realist_synthesis.ipynb"
+    notebook = copy.evaluation.parent / "notebooks" / "04_realist_synthesis.ipynb"
     edit_cell(notebook, 3, 'raise ValueError("planted failure")')
     with pytest.raises(PipelineError) as error:
         run_report(copy.config, out=copy.out, progress=lambda line: None)
@@ -258,7 +240,7 @@ def test_failing_notebook_leaves_the_published_report_untouched(copy):
 
 def test_planted_client_id_in_an_output_fails_the_publish(copy):
     before = snapshot(copy.report)
-    notebook = copy.evaluation / "notebooks" / "01_reach_and_equity.ipynb"
+    notebook = copy.evaluation.parent / "notebooks" / "01_reach_and_equity.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.append(
         nbformat.v4.new_code_cell('print("Longest wait:", people["client_id"].iloc[2])')
@@ -272,7 +254,7 @@ def test_planted_client_id_in_an_output_fails_the_publish(copy):
 
 
 def test_wrong_parameter_type_stops_before_any_notebook_runs(copy):
-    notebook = copy.evaluation / "notebooks" / "04_realist_synthesis.ipynb"
+    notebook = copy.evaluation.parent / "notebooks" / "04_realist_synthesis.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     nb.cells[0].source = nb.cells[0].source.replace('period: str = "latest"', "period: int = 4")
     nbformat.write(nb, notebook)

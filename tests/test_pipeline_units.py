@@ -258,7 +258,7 @@ def test_key_figures_on_fewer_people_than_the_threshold_are_not_shown():
     figures["value"] = pd.Series([r[3] for r in rows], dtype=object)  # as read_key_figures
     shown = format_key_figures(figures, threshold=8)
     assert [(f["value"], f["ci"], f["n"]) for f in shown] == [
-        ("42.5 %", "37.0 to 48.1", "300"),
+        ("42.5%", "37.0 to 48.1", "300"),
         ("*", "", ""),
         ("8 people", "", "8"),
         ("not available", "", ""),

@@ -423,9 +423,12 @@ def table_html(
     formats = dict(formats or {})
     default_index = isinstance(table.index, pd.RangeIndex) and table.index.name is None
     index_names = [] if default_index else [n or "" for n in table.index.names]
-    head = "".join(
-        f'<th scope="col">{html.escape(str(c))}</th>' for c in [*index_names, *table.columns]
-    )
+    numeric = {c for c in table.columns if pd.api.types.is_numeric_dtype(shown[c].dtype)}
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in index_names)
+    for column in table.columns:
+        klass = ' class="number"' if column in numeric else ""
+        head += f'<th scope="col"{klass}>{html.escape(str(column))}</th>'
+
     rows = []
     for position, label in enumerate(table.index):
         levels = label if isinstance(label, tuple) else (label,)

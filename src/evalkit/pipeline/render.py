@@ -214,13 +214,14 @@ def format_key_figures(figures: pd.DataFrame, threshold: int) -> list[dict[str, 
     >>> rows = [["nb", "a", "Quit rate", 42.5, "%", 300, 37.0, 48.1],
     ...         ["nb", "b", "Quitters at site X", 5, "people", 5, None, None]]
     >>> [f["value"] for f in format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8)]
-    ['42.5 %', '*']
+    ['42.5%', '*']
     """
     formatted = []
     for row in figures.itertuples(index=False):
         n = None if pd.isna(row.n) else int(row.n)
         suppressed = n is not None and 0 < n < threshold
-        unit = f" {row.unit}" if isinstance(row.unit, str) and row.unit else ""
+        unit = row.unit if isinstance(row.unit, str) and row.unit else ""
+        unit = unit if unit in ("", "%") else f" {unit}"
         value = row.value
         missing = value is None or (isinstance(value, float) and math.isnan(value))
         if suppressed:
