@@ -6,7 +6,7 @@ import pytest
 
 from evalkit.errors import StatisticsError
 from evalkit.outcomes import for_whom
-from evalkit.subgroup_findings import forest_rows, strongest_difference
+from evalkit.subgroup_findings import factor_tests, forest_rows, strongest_difference
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +154,21 @@ def test_missing_columns_are_named():
         strongest_difference(pd.DataFrame({"factor": [], "level": [], "model": []}))
     with pytest.raises(StatisticsError, match="is_reference"):
         forest_rows(pd.DataFrame({"factor": [], "level": [], "model": []}))
+
+
+def test_strongest_difference_counts_the_comparisons_holm_allows_for(planted):
+    # Non-reference subgroups with a p-value: IMD 2-5 (4), telephone and peer-led (2), and
+    # self-referral versus GP (1); hospital (5 clients) is not modelled: 7 comparisons.
+    assert strongest_difference(planted).iloc[0]["n_comparisons"] == 7
+
+
+def test_factor_tests_find_only_the_planted_factor(planted):
+    tests = factor_tests(planted).set_index("factor")
+    assert tests.index.tolist() == ["imd_quintile", "delivery_mode", "referral_source"]
+    assert tests.loc["delivery_mode", "clear"]
+    assert not tests.loc["imd_quintile", "clear"] and not tests.loc["referral_source", "clear"]
+    assert tests.loc["delivery_mode", "n_groups_modelled"] == 3
+    # IMD: 5 quintiles modelled plus "not recorded"; referral source: hospital not modelled.
+    assert tests.loc["imd_quintile", ["n_groups", "n_groups_modelled"]].tolist() == [6, 5]
+    assert tests.loc["referral_source", ["n_groups", "n_groups_modelled"]].tolist() == [3, 2]
+    assert tests.loc["delivery_mode", "interaction_p_holm"] < 0.001

@@ -35,9 +35,11 @@ from evalkit.outcomes.subgroups import MISSING_LEVEL
 
 __all__ = [
     "FACTOR_HEADINGS",
+    "FACTOR_TEST_COLUMNS",
     "FOREST_ROW_COLUMNS",
     "FOR_WHOM_FACTORS",
     "STRONGEST_DIFFERENCE_COLUMNS",
+    "factor_tests",
     "forest_rows",
     "strongest_difference",
 ]
@@ -79,7 +81,20 @@ STRONGEST_DIFFERENCE_COLUMNS = (
     "p_value",
     "p_holm",
     "interaction_p_holm",
+    "n_comparisons",
     "clear",
+)
+
+#: Columns of :func:`factor_tests`.
+FACTOR_TEST_COLUMNS = (
+    "factor",
+    "factor_label",
+    "n_groups",
+    "n_groups_modelled",
+    "interaction_p",
+    "interaction_p_holm",
+    "clear",
+    "note",
 )
 
 
@@ -197,8 +212,9 @@ def strongest_difference(
         estimated): the factor and level with their labels, the reference level, ``n`` paired
         clients in the subgroup, the ``difference`` in adjusted change versus the reference
         with its CI, ``p_value``, ``p_holm`` (adjusted across every subgroup compared),
-        ``interaction_p_holm`` (does change differ at all across the factor's subgroups), and
-        ``clear`` (``p_holm < alpha``).
+        ``interaction_p_holm`` (does change differ at all across the factor's subgroups),
+        ``n_comparisons`` (subgroups compared with their reference, across all factors: the
+        number Holm's adjustment allows for) and ``clear`` (``p_holm < alpha``).
 
     Raises
     ------
@@ -265,6 +281,75 @@ def strongest_difference(
                 "interaction_p_holm",
             )
         },
+        "n_comparisons": len(rows),
         "clear": bool(best["p_holm"] < alpha),
     }
     return pd.DataFrame([row], columns=list(STRONGEST_DIFFERENCE_COLUMNS))
+
+
+def factor_tests(
+    table: pd.DataFrame, model: str = "ancova_hc3", alpha: float = 0.05
+) -> pd.DataFrame:
+    """Per factor: does change differ at all between its subgroups?
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`evalkit.outcomes.for_whom` output.
+    model : str
+        Which model's rows.
+    alpha : float
+        Holm-adjusted p-value below which the factor's subgroups are called ``clear``-ly
+        different.
+
+    Returns
+    -------
+    DataFrame
+        :data:`FACTOR_TEST_COLUMNS`, one row per factor in the table's order: ``n_groups``
+        (levels, including "not recorded"), ``n_groups_modelled`` (levels with an estimate),
+        the joint test ``interaction_p`` that every subgroup changes alike and its
+        Holm-adjusted ``interaction_p_holm`` (across factors), ``clear``
+        (``interaction_p_holm < alpha``), and ``note`` saying why a test is missing.
+
+    Raises
+    ------
+    StatisticsError
+        If ``table`` lacks a column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"factor": ["sex", "sex", "site"], "level": ["f", "m", "N"],
+    ...                   "model": ["ancova_hc3"] * 3, "adjusted_change": [3.0, 2.0, None],
+    ...                   "interaction_p": [0.01, 0.01, None],
+    ...                   "interaction_p_holm": [0.02, 0.02, None]})
+    >>> tests = factor_tests(t)
+    >>> tests[["factor_label", "n_groups_modelled", "clear"]]
+      factor_label  n_groups_modelled  clear
+    0          Sex                  2   True
+    1         Site                  0  False
+    >>> tests.loc[1, "note"]
+    'fewer than 2 groups could be compared'
+    """
+    require_columns(
+        table,
+        ["factor", "level", "model", "adjusted_change", "interaction_p", "interaction_p_holm"],
+        "for_whom table",
+    )
+    rows = []
+    for factor, part in table.loc[table["model"] == model].groupby("factor", sort=False):
+        p_holm = part["interaction_p_holm"].dropna()
+        modelled = int(part["adjusted_change"].notna().sum())
+        rows.append(
+            {
+                "factor": factor,
+                "factor_label": _heading(str(factor)),
+                "n_groups": len(part),
+                "n_groups_modelled": modelled,
+                "interaction_p": part["interaction_p"].dropna().min(),
+                "interaction_p_holm": p_holm.min(),
+                "clear": bool(len(p_holm) and p_holm.min() < alpha),
+                "note": "" if len(p_holm) else "fewer than 2 groups could be compared",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(FACTOR_TEST_COLUMNS))

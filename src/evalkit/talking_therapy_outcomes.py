@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.instruments.definitions import GAD7, PHQ9
 from evalkit.kpi import wilson_ci
 from evalkit.outcomes.pairing import require_columns
 
@@ -71,22 +72,34 @@ class TalkingTherapyOutcome:
 
 _FINISHED = ("iapt_finished_treatment",)
 _FINISHED_CASE = ("iapt_finished_treatment", "iapt_case_baseline")
+_PHQ, _GAD = f"PHQ-9 {PHQ9.case_threshold:g}", f"GAD-7 {GAD7.case_threshold:g}"
+_FALL = (
+    f"PHQ-9 fell by {PHQ9.reliable_change_index:g}+ or GAD-7 by "
+    f"{GAD7.reliable_change_index:g}+ points"
+)
+_RISE = (
+    f"PHQ-9 rose by {PHQ9.reliable_change_index:g}+ or GAD-7 by "
+    f"{GAD7.reliable_change_index:g}+ points"
+)
 
 #: The outcomes reported, with their NHS denominators (reference/measures.md §3.2): recovery and
-#: reliable recovery among people who finished treatment (2+ treatment sessions) and were a
-#: clinical case at the start; reliable improvement and deterioration among all who finished.
+#: reliable recovery among people who finished treatment (at least
+#: :data:`~evalkit.instruments.iapt.MIN_TREATMENT_SESSIONS` attended treatment sessions) and
+#: were a clinical case at the start; reliable improvement and
+#: deterioration among all who finished. Thresholds in the wording come from the PHQ-9 and
+#: GAD-7 definitions.
 TALKING_THERAPY_OUTCOMES: tuple[TalkingTherapyOutcome, ...] = (
     TalkingTherapyOutcome(
         "iapt_recovery",
         "Moved to recovery",
-        "a clinical case at the start (PHQ-9 10+ or GAD-7 8+) and not at the end",
+        f"a clinical case at the start ({_PHQ}+ or {_GAD}+) and not at the end",
         _FINISHED_CASE,
         target=0.50,
     ),
     TalkingTherapyOutcome(
         "iapt_reliable_improvement",
         "Reliable improvement",
-        "PHQ-9 fell by 6+ or GAD-7 by 4+ points, with no reliable worsening on the other",
+        f"{_FALL}, with no reliable worsening on either",
         _FINISHED,
     ),
     TalkingTherapyOutcome(
@@ -98,7 +111,7 @@ TALKING_THERAPY_OUTCOMES: tuple[TalkingTherapyOutcome, ...] = (
     TalkingTherapyOutcome(
         "iapt_reliable_deterioration",
         "Reliable deterioration",
-        "PHQ-9 rose by 6+ or GAD-7 by 4+ points",
+        _RISE,
         _FINISHED,
         higher_is_better=False,
     ),
