@@ -62,6 +62,8 @@ def test_trend_plot_values_targets_and_gaps():
         "45%). Target: 35%."
     )
     assert fig.axes[0].get_ylabel() == "Quit rate (%)"
+    # the target line and the top of every interval fit inside the axes
+    assert fig.axes[0].get_ylim()[1] > 51.84
 
 
 def test_trend_plot_of_counts_without_an_interval():

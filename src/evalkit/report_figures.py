@@ -235,8 +235,12 @@ def trend_plot(
                 style="italic",
                 color=COLOURS["reference"],
             )
+        drawn = [values, high if high is not None else values]
+        if target is not None:
+            drawn.append(np.array([target]))
+        peak = np.nanmax(np.concatenate(drawn) * scale) if np.isfinite(values).any() else 1.0
         if kind in ("proportion", "count"):
-            ax.set_ylim(bottom=0)
+            ax.set_ylim(bottom=0, top=max(peak * 1.12, 1.0))
         ax.set_xticks(positions, [label.replace(" 20", "\n20") for label in labels])
         ax.set_ylabel((axis_label or value_label) + (" (%)" if kind == "proportion" else ""))
         ax.grid(axis="x", visible=False)

@@ -255,7 +255,7 @@ def _row_texts(row: pd.Series, placeholders: set[str]) -> dict[str, Any]:
     unit = row["kpi_unit"]
     shown = bool(row.get("shown", True))
     has_target = pd.notna(row["target"])
-    target = value_text(row["target"], unit) if has_target else "None set"
+    target = value_text(row["target"], unit) if has_target else "Not set"
     if has_target and row["kpi_id"] in placeholders:
         target += " (placeholder)"
     if not shown:
@@ -326,7 +326,7 @@ def kpi_text_table(
     ...     "ci_lower": [2.0], "ci_upper": [10.0], "target": [None], "rag": [None],
     ...     "previous_value": [None], "change_from_previous": [None], "note": [None]})
     >>> kpi_text_table(disclose_kpis(rows), index="period").iloc[0, :4].tolist()
-    ['Not shown (small numbers)', 'Not shown (small numbers)', 'None set', 'No target']
+    ['Not shown (small numbers)', 'Not shown (small numbers)', 'Not set', 'No target']
     """
     unknown = [c for c in columns if c not in TEXT_COLUMNS]
     if unknown:
