@@ -211,12 +211,17 @@ def _units(row: pd.Series) -> str:
     return f" {row['unit']}" if isinstance(row["unit"], str) and row["unit"] else ""
 
 
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def gradient_text_table(gradients: pd.DataFrame) -> pd.DataFrame:
     """:func:`outcome_gradients` as a table of text for a report.
 
     The gap (SII) is signed: positive means the outcome is higher at the least deprived end.
     The ratio (RII) is shown for proportions only: for a change score that can be near zero
-    or negative, a ratio is not meaningful.
+    or negative, a ratio is not meaningful. An outcome without an estimate reads "Not
+    estimated", with the reason.
 
     Returns
     -------
@@ -231,34 +236,41 @@ def gradient_text_table(gradients: pd.DataFrame) -> pd.DataFrame:
     ...     "rii": [1.218], "rii_lower": [0.794], "rii_upper": [1.932],
     ...     "finding": ["no_clear_gradient"], "note": [None]})
     >>> gradient_text_table(g).loc["Quit"].tolist()[1:]
-    ['+7.7 percentage points', '-9.1 to +24.9', '1.22 (0.79 to 1.93)', 'no clear difference by deprivation']
+    ['+7.7 percentage points', '-9.1 to +24.9', '1.22 (0.79 to 1.93)', 'No clear difference by deprivation']
     """  # noqa: E501
     texts = []
     for _, row in gradients.iterrows():
-        estimated = not np.isnan(row["sii"])
+        if np.isnan(row["sii"]):
+            reason = row["note"] if isinstance(row["note"], str) else "no estimate"
+            texts.append(
+                {
+                    "People": row["n"],
+                    "Gap (SII)": "Not estimated",
+                    "95% CI": "",
+                    "Ratio (RII)": "",
+                    "What this means": _sentence_case(reason),
+                }
+            )
+            continue
         if row["value_type"] == "proportion" and not np.isnan(row["rii"]):
             ratio = f"{row['rii']:.2f}"
             if not np.isnan(row["rii_lower"]):
                 ratio += f" ({row['rii_lower']:.2f} to {row['rii_upper']:.2f})"
         else:
             ratio = "Not used for averages" if row["value_type"] == "mean" else NOT_AVAILABLE
-        meaning = FINDINGS[row["finding"]]
-        if not estimated and isinstance(row["note"], str):
-            meaning = f"Not estimated: {row['note']}"
+        interval = NOT_AVAILABLE
+        if not np.isnan(row["sii_lower"]):
+            interval = (
+                f"{_signed(row['sii_lower'], row['value_type'])} to "
+                f"{_signed(row['sii_upper'], row['value_type'])}"
+            )
         texts.append(
             {
                 "People": row["n"],
-                "Gap (SII)": _signed(row["sii"], row["value_type"]) + _units(row)
-                if estimated
-                else NOT_AVAILABLE,
-                "95% CI": (
-                    f"{_signed(row['sii_lower'], row['value_type'])} to "
-                    f"{_signed(row['sii_upper'], row['value_type'])}"
-                )
-                if estimated and not np.isnan(row["sii_lower"])
-                else NOT_AVAILABLE,
+                "Gap (SII)": _signed(row["sii"], row["value_type"]) + _units(row),
+                "95% CI": interval,
                 "Ratio (RII)": ratio,
-                "What this means": meaning,
+                "What this means": _sentence_case(FINDINGS[row["finding"]]),
             }
         )
     table = pd.DataFrame(texts, columns=GRADIENT_TEXT_COLUMNS, index=gradients["label"].tolist())
