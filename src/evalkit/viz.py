@@ -589,16 +589,23 @@ def funnel_plot(
                     label=text,
                     marker="o" if name == "within" else "D",
                 )
+        x_min, x_max = ax.get_xlim()
         for i in np.flatnonzero(np.isin(band, ["above_998", "below_998", "above_95", "below_95"])):
+            x_point = points["denominator"].iloc[i]
+            right = (x_point - x_min) > 0.7 * (x_max - x_min)  # keep the label inside the axes
             ax.annotate(
                 str(points["unit"].iloc[i]),
-                (points["denominator"].iloc[i], value[i] * scale),
-                xytext=(5, 5),
+                (x_point, value[i] * scale),
+                xytext=(-5 if right else 5, 5),
                 textcoords="offset points",
+                ha="right" if right else "left",
             )
         ax.set_xlabel("Number of people (denominator)")
         ax.set_ylabel(value_label + (" (%)" if as_percent else ""))
-        ax.legend(frameon=False, fontsize=10, loc="best")
+        # below the axes, so the key never hides a point
+        ax.legend(
+            frameon=False, fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3
+        )
         if title:
             ax.set_title(title)
         fig.tight_layout()
