@@ -85,11 +85,14 @@ def test_forest_rows_of_one_factor_and_the_other_model():
             "model": ["mixed_site", "mixed_site", "ancova_hc3"],
             "n": [20, 30, 40],
             "is_reference": [False, True, True],
+            "adjusted_change": [2.0, 3.0, np.nan],
         }
     )
     rows = forest_rows(table, model="mixed_site")
     assert rows["row_label"].tolist() == ["Sex: Female (reference)", "Sex: Male"]
     assert forest_rows(table, factors=["provider"]).empty
+    # One age band, nothing compared: no "(reference)" mark on a lone, unestimated group.
+    assert forest_rows(table)["row_label"].tolist() == ["Age group: 16 to 24"]
 
 
 def test_planted_effect_is_the_strongest_difference(planted):

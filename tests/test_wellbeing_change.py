@@ -12,6 +12,7 @@ from scipy import stats
 from evalkit.config import EvaluationConfig
 from evalkit.errors import StatisticsError
 from evalkit.wellbeing_change import (
+    SENSITIVITY_METHODS,
     SYMPTOM_SCORES,
     WELLBEING_SCORES,
     change_categories,
@@ -263,3 +264,12 @@ def test_sensitivity_range_names_methods_without_an_estimate():
     assert row["note"] == "no estimate from: multiple_imputation"
     empty = sensitivity_range(table.assign(estimate=np.nan)).iloc[0]
     assert empty["n_estimates"] == 0 and np.isnan(empty["lowest"])
+
+
+def test_every_sensitivity_method_has_plain_words(items):
+    from evalkit.instruments import score
+    from evalkit.outcomes import sensitivity
+
+    methods = sensitivity(score(items, "wemwbs"), "wemwbs_total")["method"]
+    assert set(methods) == set(SENSITIVITY_METHODS)
+    assert all(all(part.strip() for part in words) for words in SENSITIVITY_METHODS.values())

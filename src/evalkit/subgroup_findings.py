@@ -139,7 +139,8 @@ def forest_rows(
     DataFrame
         :data:`FOREST_ROW_COLUMNS`: ``factor_label`` (e.g. "Age group"), ``level_label`` (e.g.
         "16 to 24"; clients with the factor not recorded are "Not recorded"), ``row_label``
-        ("Age group: 16 to 24", the reference level marked "(reference)"), then the other
+        ("Age group: 16 to 24"; the reference level is marked "(reference)" when the factor
+        has a comparison, i.e. at least two estimated subgroups), then the other
         :func:`~evalkit.outcomes.for_whom` columns ``table`` has (all but ``model``). Within a
         factor, levels follow :data:`evalkit.labels.VALUE_LABELS` (IMD quintile 1 first),
         others keep the table's order, and "Not recorded" comes last. Every row of the model
@@ -155,12 +156,15 @@ def forest_rows(
     >>> import pandas as pd
     >>> t = pd.DataFrame({"factor": ["imd_quintile"] * 3, "level": ["5", "1", "missing"],
     ...                   "model": ["ancova_hc3"] * 3, "n": [30, 60, 4],
-    ...                   "is_reference": [False, True, False]})
+    ...                   "is_reference": [False, True, False],
+    ...                   "adjusted_change": [2.9, 4.0, None]})
     >>> forest_rows(t)["row_label"].tolist()
     ['IMD quintile: 1 (most deprived) (reference)', 'IMD quintile: 5 (least deprived)', \
 'IMD quintile: Not recorded']
     """
-    require_columns(table, ["factor", "level", "model", "is_reference"], "for_whom table")
+    require_columns(
+        table, ["factor", "level", "model", "is_reference", "adjusted_change"], "for_whom table"
+    )
     rows = table.loc[table["model"] == model].copy()
     order = list(factors) if factors is not None else list(dict.fromkeys(rows["factor"]))
     rows = rows.loc[rows["factor"].isin(order)]
@@ -172,7 +176,8 @@ def forest_rows(
         part = part.sort_values(["_rank", "_pos"]).drop(columns=["_rank", "_pos"])
         heading = _heading(factor)
         labels = part["level"].map(lambda v, f=factor: _level_label(f, v))
-        marks = np.where(part["is_reference"].astype(bool), " (reference)", "")
+        compared = part["adjusted_change"].notna().sum() >= 2
+        marks = np.where(part["is_reference"].astype(bool) & compared, " (reference)", "")
         parts.append(
             part.assign(
                 factor_label=heading,

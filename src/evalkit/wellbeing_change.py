@@ -181,26 +181,35 @@ CHANGE_CATEGORIES: tuple[tuple[str, str, str | None, str], ...] = (
 )
 
 #: The three estimates of :func:`evalkit.outcomes.sensitivity` in plain English:
-#: method -> (short name, the assumption it makes about people without an end score).
-SENSITIVITY_METHODS: Mapping[str, tuple[str, str]] = {
+#: method -> (short name, what it does, what it assumes about people without an end score).
+SENSITIVITY_METHODS: Mapping[str, tuple[str, str, str]] = {
     "complete_case": (
         "People with both scores only",
+        "uses only the people who have an end score",
         "people without an end score would have changed like those with one",
     ),
     "baseline_carried_forward": (
         "No change for people without an end score",
-        "people without an end score did not change at all (a deliberately cautious floor)",
+        "counts everyone without an end score as unchanged",
+        "none of them changed at all: a deliberately cautious floor, not a best estimate",
     ),
     "multiple_imputation": (
         "End score estimated for people without one",
-        "each missing end score is estimated many times from the person's start score and "
-        "characteristics, and the results are combined (multiple imputation)",
+        "estimates each missing end score many times from the person's start score and "
+        "characteristics, and combines the results (multiple imputation)",
+        "people without an end score changed like people with one who had the same start score "
+        "and characteristics",
     ),
 }
 
-#: Characteristics that help predict a missing end score, used when the participants table
-#: records them (:func:`imputation_covariates`).
-IMPUTATION_COVARIATES: tuple[str, ...] = ("imd_quintile", "age", "sex", "delivery_mode")
+#: Characteristics that help predict a missing end score, with how a report names them; used
+#: when the participants table records them (:func:`imputation_covariates`).
+IMPUTATION_COVARIATES: Mapping[str, str] = {
+    "imd_quintile": "deprivation (IMD quintile)",
+    "age": "age",
+    "sex": "sex",
+    "delivery_mode": "how support was delivered",
+}
 
 #: Columns of :func:`change_summary`.
 CHANGE_SUMMARY_COLUMNS = (
@@ -468,7 +477,7 @@ def change_thresholds(scores: Sequence[ReportedScore] = WELLBEING_SCORES) -> pd.
 
 
 def imputation_covariates(
-    participants: pd.DataFrame, candidates: Sequence[str] = IMPUTATION_COVARIATES
+    participants: pd.DataFrame, candidates: Sequence[str] = tuple(IMPUTATION_COVARIATES)
 ) -> list[str]:
     """The candidate covariates the participants table can supply to the imputation model.
 
