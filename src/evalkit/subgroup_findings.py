@@ -75,6 +75,7 @@ STRONGEST_DIFFERENCE_COLUMNS = (
     "reference_level",
     "reference_label",
     "n",
+    "reference_n",
     "difference",
     "difference_ci_lower",
     "difference_ci_upper",
@@ -214,12 +215,13 @@ def strongest_difference(
     -------
     DataFrame
         One row, :data:`STRONGEST_DIFFERENCE_COLUMNS` (no rows when no difference could be
-        estimated): the factor and level with their labels, the reference level, ``n`` paired
-        clients in the subgroup, the ``difference`` in adjusted change versus the reference
-        with its CI, ``p_value``, ``p_holm`` (adjusted across every subgroup compared),
-        ``interaction_p_holm`` (does change differ at all across the factor's subgroups),
-        ``n_comparisons`` (subgroups compared with their reference, across all factors: the
-        number Holm's adjustment allows for) and ``clear`` (``p_holm < alpha``).
+        estimated): the factor and level with their labels, the reference level, ``n`` and
+        ``reference_n`` paired clients in the subgroup and in the reference subgroup, the
+        ``difference`` in adjusted change versus the reference with its CI, ``p_value``,
+        ``p_holm`` (adjusted across every subgroup compared), ``interaction_p_holm`` (does
+        change differ at all across the factor's subgroups), ``n_comparisons`` (subgroups
+        compared with their reference, across all factors: the number Holm's adjustment allows
+        for) and ``clear`` (``p_holm < alpha``).
 
     Raises
     ------
@@ -263,8 +265,8 @@ def strongest_difference(
     best = rows.sort_values(["p_holm", "p_value", "_size"], kind="stable").iloc[0]
     factor, level = str(best["factor"]), str(best["level"])
     same_factor = table.loc[(table["model"] == model) & (table["factor"] == best["factor"])]
-    reference = same_factor.loc[same_factor["is_reference"].astype(bool), "level"]
-    reference_level = str(reference.iloc[0]) if len(reference) else None
+    reference = same_factor.loc[same_factor["is_reference"].astype(bool)]
+    reference_level = str(reference["level"].iloc[0]) if len(reference) else None
     row = {
         "factor": factor,
         "factor_label": _heading(factor),
@@ -275,6 +277,7 @@ def strongest_difference(
             _level_label(factor, reference_level) if reference_level is not None else None
         ),
         "n": int(best["n"]),
+        "reference_n": int(reference["n"].iloc[0]) if len(reference) else None,
         **{
             c: float(best[c])
             for c in (
