@@ -146,6 +146,7 @@ def test_cold_run_publishes_index_pages_and_manifest(built):
     ]
     assert m["disclosure"]["identifiers_scanned"]["client_id"] == 4
     assert m["disclosure"]["identifiers_scanned"]["postcode"] == 4
+    assert m["disclosure"]["client_ids_too_short_to_scan"] == 0
 
 
 def test_summary_runs_after_the_notebooks_whose_figures_it_reads(built):

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "IDENTIFIER_COLUMNS",
     "identifiers_in_extract",
+    "is_scannable_client_id",
     "mask_identifier",
     "round_counts",
     "scan_html",
@@ -602,13 +603,18 @@ def mask_identifier(value: str) -> str:
     return value[:keep] + "*" * (len(value) - keep - 1) + value[-1]
 
 
-def _scannable_client_ids(values: Iterable[str]) -> set[str]:
-    return {
-        v
-        for v in values
-        if len(v) >= MIN_SCANNABLE_ID_LENGTH
-        and not (v.isdigit() and len(v) < MIN_SCANNABLE_NUMERIC_ID_LENGTH)
-    }
+def is_scannable_client_id(value: str) -> bool:
+    """Whether a client id can be told apart from ordinary words and numbers in a report
+    (at least 4 characters, and at least 6 if it is all digits).
+
+    Examples
+    --------
+    >>> is_scannable_client_id("NT-0001"), is_scannable_client_id("4711")
+    (True, False)
+    """
+    return len(value) >= MIN_SCANNABLE_ID_LENGTH and not (
+        value.isdigit() and len(value) < MIN_SCANNABLE_NUMERIC_ID_LENGTH
+    )
 
 
 def _date_candidates(text: str) -> Iterable[tuple[int, str]]:
@@ -625,7 +631,8 @@ def scan_html(paths: Iterable[str | Path], identifiers: pd.DataFrame) -> pd.Data
     Embedded images (``data:`` URIs) are skipped; text, attributes (including ``alt``) and
     HTML entities are checked. Client ids are matched as whole tokens; NHS numbers with or
     without spaces; dates of birth written ``YYYY-MM-DD`` or ``DD/MM/YYYY``; postcodes with or
-    without the space, in any case.
+    without the space, in any case. Client ids failing :func:`is_scannable_client_id` are not
+    looked for.
 
     Parameters
     ----------
@@ -653,7 +660,7 @@ def scan_html(paths: Iterable[str | Path], identifiers: pd.DataFrame) -> pd.Data
         kind: set(identifiers.loc[identifiers["kind"] == kind, "value"].astype(str))
         for kind in IDENTIFIER_COLUMNS
     }
-    client_ids = _scannable_client_ids(wanted["client_id"])
+    client_ids = {v for v in wanted["client_id"] if is_scannable_client_id(v)}
     token = None
     if client_ids:
         # A token is a run of letters, digits and any punctuation the ids use, so an id is

@@ -11,7 +11,7 @@ from evalkit.errors import PipelineError
 from evalkit.evaluation import period_of
 from evalkit.io import parse_dates
 
-__all__ = ["files_in_groups", "is_participants_extract", "periods_in_extract"]
+__all__ = ["extract_files", "files_in_groups", "is_participants_extract", "periods_in_extract"]
 
 _EXTRACT_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -19,6 +19,32 @@ _EXTRACT_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 def _is_data_file(path: Path) -> bool:
     """A regular, non-hidden file that is not an editor's lock file (``~$book.xlsx``)."""
     return path.is_file() and not path.name.startswith((".", "~$"))
+
+
+def extract_files(folder: Path) -> list[Path]:
+    """The provider extracts (CSV or XLSX, any depth) in an evaluation's ``extracts/`` folder.
+
+    Raises
+    ------
+    PipelineError
+        If the folder does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a_participants.csv", "notes.txt", "~$b.xlsx"):
+    ...     _ = (d / name).write_text("x")
+    >>> [p.name for p in extract_files(d)]
+    ['a_participants.csv']
+    """
+    if not folder.is_dir():
+        raise PipelineError(f"{folder}: the extracts folder does not exist.")
+    return sorted(
+        p.resolve()
+        for p in folder.rglob("*")
+        if _is_data_file(p) and p.suffix.lower() in _EXTRACT_SUFFIXES
+    )
 
 
 def files_in_groups(

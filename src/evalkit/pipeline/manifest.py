@@ -5,7 +5,8 @@ uncommitted changes, or ``null`` outside git), ``generated_at``, ``config`` (pat
 ``parameters`` (period asked for and resolved, site, jobs, force), ``inputs`` (every input file
 with its path relative to the data folder, size in bytes and SHA-256), ``notebooks`` (per
 notebook: name, title, page, input groups, cache key, run seconds and whether it was cached) and
-``disclosure`` (threshold, pages scanned, identifiers scanned for by kind).
+``disclosure`` (threshold, pages scanned, identifiers scanned for by kind, client ids too short
+to scan for).
 """
 
 from __future__ import annotations

@@ -33,7 +33,12 @@ import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
-from evalkit.disclosure import IDENTIFIER_COLUMNS, identifiers_in_extract, scan_html
+from evalkit.disclosure import (
+    IDENTIFIER_COLUMNS,
+    identifiers_in_extract,
+    is_scannable_client_id,
+    scan_html,
+)
 from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pipeline.cache import (
     FileHashes,
@@ -44,7 +49,12 @@ from evalkit.pipeline.cache import (
     sha256_file,
 )
 from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask, write_kernelspec
-from evalkit.pipeline.inputs import files_in_groups, is_participants_extract, periods_in_extract
+from evalkit.pipeline.inputs import (
+    extract_files,
+    files_in_groups,
+    is_participants_extract,
+    periods_in_extract,
+)
 from evalkit.pipeline.keyfigures import KEY_FIGURES_FILE, read_key_figures
 from evalkit.pipeline.manifest import MANIFEST_FILE, build_manifest, git_state
 from evalkit.pipeline.publish import ReportLock, build_folder, publish
@@ -52,8 +62,6 @@ from evalkit.pipeline.render import render_index_body, render_page
 from evalkit.pipeline.settings import PipelineSettings
 
 __all__ = ["resolve_notebooks_dir", "resolve_period", "run_report", "site_folder"]
-
-_EXTRACT_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
 
 def resolve_notebooks_dir(config: EvaluationConfig) -> Path:
@@ -169,17 +177,6 @@ class _Progress:
 
     def __call__(self, message: str) -> None:
         self.sink(f"[{self.elapsed:6.1f} s] {message}")
-
-
-def _extract_files(config: EvaluationConfig) -> list[Path]:
-    folder = config.extracts_dir
-    if not folder.is_dir():
-        raise PipelineError(f"{folder}: the extracts folder does not exist.")
-    return sorted(
-        p.resolve()
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in _EXTRACT_SUFFIXES and not p.name.startswith(".")
-    )
 
 
 def _periods_with_data(extracts: list[Path], hashes: FileHashes, facts: Path) -> set[str]:
@@ -462,11 +459,14 @@ class _ReportRun:
                 + "\n".join(shown + more)
             )
         self.say(f"identifier scan: {len(html_files)} pages clean")
-        kinds = identifiers["kind"].value_counts()
+        client = identifiers["kind"] == "client_id"
+        too_short = client & ~identifiers["value"].map(is_scannable_client_id).astype(bool)
+        kinds = identifiers.loc[~too_short, "kind"].value_counts()
         return {
             "threshold": self.config.suppression_threshold,
             "pages_scanned": [p.name for p in html_files],
             "identifiers_scanned": {k: int(kinds.get(k, 0)) for k in IDENTIFIER_COLUMNS},
+            "client_ids_too_short_to_scan": int(too_short.sum()),
         }
 
     def manifest(
@@ -579,7 +579,7 @@ def run_report(
         cache = NotebookCache(out / ".cache")
         hashes = FileHashes(cache.root / "file_hashes.json")
         try:
-            extracts = _extract_files(config)
+            extracts = extract_files(config.extracts_dir)
             with_data = _periods_with_data(extracts, hashes, cache.root / "facts")
             run = _ReportRun(
                 config=config,
