@@ -73,28 +73,42 @@ def test_limitations_follow_the_data_quality_figures():
     assert not any(s.startswith("Only") for s in high)
 
 
-def test_what_works_wording_of_points_and_percentage_points():
-    link = pd.DataFrame(
+def test_what_works_table_keeps_the_evaluators_status_and_withheld_text():
+    comparison = pd.DataFrame(
         {
-            "cmoc_id": ["A", "B", "C"],
-            "outcome_measure": ["wemwbs_change", "quit_4wk_co", "wemwbs_change"],
-            "difference": [3.04, -0.081, float("nan")],
-            "ci_lower": [1.5, -0.15, float("nan")],
-            "ci_upper": [4.6, -0.012, float("nan")],
-            "pattern": ["consistent", "inconsistent", "inconclusive"],
-            "status": ["supported", "initial", "initial"],
+            "cmoc_id": ["A", "B"],
+            "context": ["c1", "c2"],
+            "mechanism_resource": ["r1", "r2"],
+            "mechanism_reasoning": ["m1", "m2"],
+            "outcome": ["o1", "o2"],
+            "n_sources": [1, 5],
+            "n_sites": [1, 3],
+            "pattern_text": ["The numbers agree", "The numbers cannot tell yet"],
+            "difference_text": [
+                "3.0 points higher (95% CI 1.5 to 4.6 higher)",
+                "not shown: fewer than 8 people in a group",
+            ],
+            "status": ["supported", "initial"],
         }
     )
-    cmocs = pd.DataFrame(
-        {
-            "cmoc_id": ["A", "B", "C"],
-            "context": ["c1", "c2", "c3"],
-            "mechanism_resource": ["r"] * 3,
-            "mechanism_reasoning": ["m"] * 3,
-            "outcome": ["o"] * 3,
-        }
+    out = what_works(comparison).set_index("CMOC")
+    assert out.loc["A", "What works and why"] == "r1 → m1"
+    assert out.loc["A", "Interview evidence"] == "1 source, 1 site"
+    assert out.loc["B", "Interview evidence"] == "5 sources, 3 sites"
+    assert out.loc["B", "What the numbers show"] == (
+        "The numbers cannot tell yet: not shown: fewer than 8 people in a group"
     )
-    out = what_works(link, cmocs, {"quit_4wk_co"}).set_index("CMOC")["What the numbers show"]
-    assert out["A"] == "Consistent: +3.0 points (95% CI +1.5 to +4.6)"
-    assert out["B"] == "Inconsistent: -8 percentage points (95% CI -15 to -1)"
-    assert out["C"] == "Inconclusive"
+    assert out["Evaluator's status"].tolist() == ["supported", "initial"]
+
+
+def test_cmoc_comparison_for_the_demo_matches_the_planted_truths(tmp_path):
+    from evalkit.evaluation import load_evaluation
+    from evalkit.summary import cmoc_comparison_for
+    from evalkit.synth import write_demo
+
+    ev = load_evaluation(write_demo(tmp_path / "d", episodes=10_000, seed=20261125))
+    comparison = cmoc_comparison_for(ev).set_index("cmoc_id")
+    # the demo's CSV status column is the evaluator's and passes through untouched
+    assert comparison["status"].tolist() == ev.qual["cmocs"]["status"].tolist()
+    assert comparison.loc["CMOC1", "pattern"] == "consistent"
+    assert comparison.loc["CMOC4", "pattern"] in {"inconsistent", "inconclusive"}

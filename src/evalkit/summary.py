@@ -22,6 +22,7 @@ __all__ = [
     "headline_findings",
     "limitations",
     "number_text",
+    "cmoc_comparison_for",
     "what_works",
 ]
 
@@ -201,67 +202,84 @@ RECOMMENDATION_PROMPTS: tuple[str, ...] = (
 )
 
 
-def what_works(link: pd.DataFrame, cmocs: pd.DataFrame, boolean_outcomes: set[str]) -> pd.DataFrame:
-    """The "what works, for whom, in what circumstances" table from the CMOC outcome link.
+def what_works(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The "what works, for whom, in what circumstances" table, one row per CMOC.
 
     Parameters
     ----------
-    link : DataFrame
-        :func:`evalkit.realist.cmoc_outcome_link` output.
-    cmocs : DataFrame
-        The CMOC table (``cmoc_id``, ``context``, ``mechanism_resource``,
-        ``mechanism_reasoning``, ``outcome``).
-    boolean_outcomes : set of str
-        Outcome columns that are yes/no, whose differences are percentage points.
+    comparison : DataFrame
+        :func:`evalkit.synthesis.cmoc_comparison` (small groups already withheld there).
 
     Returns
     -------
     DataFrame
-        ``CMOC, In what circumstances, What works and why, Outcome, What the numbers show,
-        Evaluator's status``.
+        ``CMOC, In what circumstances, What works and why, Outcome, Interview evidence,
+        What the numbers show, Evaluator's status``.
 
     Examples
     --------
-    >>> link = pd.DataFrame({"cmoc_id": ["C1"], "outcome_measure": ["quit_4wk_co"],
-    ...     "difference": [0.12], "ci_lower": [0.05], "ci_upper": [0.19],
-    ...     "pattern": ["consistent"], "status": ["initial"]})
-    >>> cmocs = pd.DataFrame({"cmoc_id": ["C1"], "context": ["Face-to-face support"],
+    >>> comparison = pd.DataFrame({"cmoc_id": ["C1"], "context": ["Face-to-face support"],
     ...     "mechanism_resource": ["CO monitoring"], "mechanism_reasoning": ["accountability"],
-    ...     "outcome": ["More quits"]})
-    >>> what_works(link, cmocs, {"quit_4wk_co"}).iloc[0]["What the numbers show"]
-    'Consistent: +12 percentage points (95% CI +5 to +19)'
+    ...     "outcome": ["More quits"], "n_sources": [6], "n_sites": [3],
+    ...     "pattern_text": ["The numbers agree"],
+    ...     "difference_text": ["12 percentage points higher (95% CI 5 to 19 higher)"],
+    ...     "status": ["initial"]})
+    >>> what_works(comparison).iloc[0]["What the numbers show"]
+    'The numbers agree: 12 percentage points higher (95% CI 5 to 19 higher)'
     """
-    merged = link.merge(
-        cmocs[["cmoc_id", "context", "mechanism_resource", "mechanism_reasoning", "outcome"]],
-        on="cmoc_id",
-        how="left",
-    )
-
-    def numbers(row: pd.Series) -> str:
-        pattern = str(row["pattern"]).capitalize()
-        if pd.isna(row.get("difference")):
-            return pattern
-        scale, unit, digits = (
-            (100, " percentage points", 0)
-            if row["outcome_measure"] in (boolean_outcomes)
-            else (1, " points", 1)
-        )
-        diff, low, high = (scale * row[c] for c in ("difference", "ci_lower", "ci_upper"))
-        if pd.isna(low) or pd.isna(high):
-            return f"{pattern}: {diff:+.{digits}f}{unit}"
-        return (
-            f"{pattern}: {diff:+.{digits}f}{unit} (95% CI {low:+.{digits}f} to {high:+.{digits}f})"
-        )
-
+    sources = comparison["n_sources"].fillna(0).astype(int)
+    sites = comparison["n_sites"].fillna(0).astype(int)
     return pd.DataFrame(
         {
-            "CMOC": merged["cmoc_id"],
-            "In what circumstances": merged["context"],
-            "What works and why": merged["mechanism_resource"]
+            "CMOC": comparison["cmoc_id"],
+            "In what circumstances": comparison["context"],
+            "What works and why": comparison["mechanism_resource"]
             + " → "
-            + merged["mechanism_reasoning"],
-            "Outcome": merged["outcome"],
-            "What the numbers show": merged.apply(numbers, axis=1),
-            "Evaluator's status": merged["status"],
+            + comparison["mechanism_reasoning"],
+            "Outcome": comparison["outcome"],
+            "Interview evidence": [
+                f"{n} source{'s' * (n != 1)}, {k} site{'s' * (k != 1)}"
+                for n, k in zip(sources, sites, strict=True)
+            ],
+            "What the numbers show": comparison["pattern_text"]
+            + ": "
+            + comparison["difference_text"],
+            "Evaluator's status": comparison["status"],
         }
+    )
+
+
+def cmoc_comparison_for(ev) -> pd.DataFrame:
+    """The CMOC comparison of a report, as the realist page builds it (same scope and rules).
+
+    Parameters
+    ----------
+    ev : evalkit.evaluation.Evaluation
+
+    Returns
+    -------
+    DataFrame
+        :func:`evalkit.synthesis.cmoc_comparison`, or an empty frame when there are no CMOCs.
+    """
+    from evalkit import realist, synthesis
+
+    scope = synthesis.qualitative_in_scope(ev.qual, period=ev.period, site=ev.site)
+    if scope.cmocs.empty:
+        return pd.DataFrame(columns=list(synthesis.COMPARISON_COLUMNS))
+    min_n = int(ev.config.realist.get("min_n", 30))
+    sites = ev.config.sites
+    parts = (scope.cmocs, scope.codings, scope.sources, scope.codebook)
+    link = realist.cmoc_outcome_link(scope.cmocs, ev.episodes, min_n=min_n)
+    return synthesis.cmoc_comparison(
+        scope.cmocs,
+        link,
+        realist.cmoc_evidence(*parts, sites=sites),
+        realist.cmoc_site_matrix(*parts, sites=sites),
+        ev.episodes,
+        codings=scope.codings,
+        sources=scope.sources,
+        codebook=scope.codebook,
+        min_n=min_n,
+        threshold=ev.config.suppression_threshold,
+        round_to=ev.config.disclosure.get("round_to"),
     )
