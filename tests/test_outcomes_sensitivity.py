@@ -119,3 +119,43 @@ def test_errors():
         sensitivity(scored, "wemwbs_total", n_imputations=5)
     with pytest.raises(StatisticsError, match="no participants table"):
         sensitivity(scored, "wemwbs_total", covariates=["age"])
+
+
+def test_numeric_covariates_only_and_a_covariate_constant_among_completers():
+    import warnings
+
+    from evalkit.outcomes import sensitivity
+
+    rng = np.random.default_rng(5)
+    n = 60
+    ids = [f"c{i}" for i in range(n)]
+    base = rng.normal(40, 8, n)
+    follow = base + 3 + rng.normal(0, 4, n)
+    follow[::3] = np.nan  # a third lost to follow-up
+    scored = pd.DataFrame(
+        {
+            "client_id": ids * 2,
+            "timepoint": ["baseline"] * n + ["exit"] * n,
+            "wemwbs_total": np.concatenate([base, follow]),
+        }
+    ).dropna()
+    # 'flag' is 1 only among clients lost to follow-up: constant (0) among completers
+    participants = pd.DataFrame(
+        {
+            "client_id": ids,
+            "age": rng.integers(18, 80, n),
+            "flag": [1.0 if i % 3 == 0 else 0.0 for i in range(n)],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = sensitivity(
+            scored,
+            "wemwbs_total",
+            participants=participants,
+            covariates=["age", "flag"],
+            n_imputations=20,
+            seed=1,
+        )
+    mice = out.set_index("method").iloc[-1]
+    assert np.isfinite(mice["estimate"])

@@ -187,6 +187,8 @@ def _covariate_matrix(
     merged.index = cohort.index
     numeric = merged[covariates].select_dtypes("number")
     categorical = [c for c in covariates if c not in numeric.columns]
+    if not categorical:
+        return numeric.astype(float)
     dummies = pd.get_dummies(merged[categorical], drop_first=True, dtype=float, dummy_na=False)
     for column in categorical:  # keep "unknown" as unknown, not as the reference level
         unknown = merged[column].isna()
@@ -219,7 +221,15 @@ def _multiple_imputation(
     constant = [c for c in data.columns if data[c].nunique(dropna=True) <= 1]
     if "followup" in constant or "baseline" in constant:
         return {"note": "scores do not vary: nothing to impute from"}
-    data = data.drop(columns=constant)
+    # a covariate constant among the followed-up clients cannot inform the imputation model
+    # and makes its design matrix singular
+    observed = data[data["followup"].notna()]
+    constant += [
+        c
+        for c in data.columns
+        if c not in ("followup", "baseline") and observed[c].nunique(dropna=True) <= 1
+    ]
+    data = data.drop(columns=sorted(set(constant)))
     chain = MICEData(data, rng=np.random.default_rng(seed))
     chain.update_all(BURN_IN_CYCLES)
     estimates, variances = [], []
