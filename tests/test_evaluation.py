@@ -72,3 +72,15 @@ def test_validation_is_cached_and_invalidated_by_an_input_change(demo):
     ev = load_evaluation(demo)
     assert stamp.read_text() != key
     assert len(ev.participants) == 399
+
+
+def test_cli_validate_then_load_rebuilds_the_derived_tables(demo):
+    from typer.testing import CliRunner
+
+    from evalkit.cli import app
+
+    load_evaluation(demo)
+    result = CliRunner().invoke(app, ["validate", str(demo.parent)])
+    assert result.exit_code == 0, result.output
+    ev = load_evaluation(demo)  # must not read the CLI's plain tables as the cached ones
+    assert "period" in ev.participants.columns and "imd_quintile" in ev.episodes.columns

@@ -560,6 +560,8 @@ def validate_directory(
 def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
     """Write clean tables (Parquet), quarantine, issues and reconciliation under ``out_dir``."""
     out_dir = Path(out_dir)
+    # these files no longer match the cached episode table of evalkit.evaluation
+    (out_dir / "cache_key.txt").unlink(missing_ok=True)
     (out_dir / "clean").mkdir(parents=True, exist_ok=True)
     (out_dir / "quarantine").mkdir(parents=True, exist_ok=True)
     for table, frame in result.tables.items():
