@@ -1,0 +1,118 @@
+"""The report for one site and for a two-quarter period renders, and the data-quality and summary
+pages record and show what the package computes."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import papermill
+import pytest
+
+from evalkit.config import load_config
+from evalkit.evaluation import load_evaluation
+from evalkit.instruments import score
+from evalkit.outcomes import attrition
+from evalkit.pipeline import run_report
+from evalkit.pipeline.keyfigures import read_key_figures, record
+from evalkit.synth import write_demo
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return write_demo(tmp_path_factory.mktemp("scopes") / "demo", episodes=800, seed=5)
+
+
+def page_text(path) -> str:
+    html = path.read_text(encoding="utf-8")
+    html = re.sub(r'src="data:[^"]+"', "", html)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_site_report_renders_every_page_for_that_site(demo, tmp_path):
+    config = load_config(demo)
+    folder = run_report(demo, site="North", out=tmp_path, progress=lambda line: None)
+    pages = {p.name for p in folder.glob("*.html")}
+    assert pages == {"index.html", *(f"{n}.html" for n in config.notebooks)}
+    for name in config.notebooks:
+        text = page_text(folder / f"{name}.html")
+        assert "North site" in text or "North" in text, name
+        assert "Traceback" not in text and " nan " not in text, name
+
+
+def test_two_period_report_shows_a_trend_and_excludes_later_referrals(demo, tmp_path):
+    config = load_config(demo)
+    second = config.periods[1]
+    folder = run_report(demo, period=second, out=tmp_path, progress=lambda line: None)
+    assert folder.parent.name == second
+    reach = page_text(folder / "01_reach_and_equity.html")
+    # with two quarters of data the page draws the quarter-by-quarter trend (as figures)
+    assert "Quarter by quarter" in reach and "Oct to Dec 2025" in reach
+    assert "Jan to Mar 2026" not in reach  # later referrals are not in this report
+    ev = load_evaluation(demo, period=second)
+    assert f"{len(ev.episodes):,}" in page_text(folder / "05_summary.html")
+
+
+def run(name, config, tmp_path, out_dir):
+    executed = tmp_path / f"{name}.ipynb"
+    papermill.execute_notebook(
+        f"notebooks/{name}.ipynb",
+        executed,
+        parameters={
+            "config_path": str(config),
+            "period": "latest",
+            "site": "all",
+            "output_dir": str(out_dir),
+        },
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    return nbformat.read(executed, as_version=4)
+
+
+def test_data_quality_figures_are_the_package_figures(demo, tmp_path):
+    out = tmp_path / "figures" / "00_data_quality"
+    run("00_data_quality", demo, tmp_path, out)
+    figures = read_key_figures(out).set_index("key")
+    ev = load_evaluation(demo)
+    recon = ev.reconciliation
+    kept = 100 * recon["kept"].sum() / recon["read"].sum()
+    assert figures.loc["records_kept_pct", "value"] == round(kept, 1)
+    assert figures.loc["records_kept_pct", "n"] == recon["read"].sum()
+    follow = attrition(
+        ev.episodes, score(ev.measures, "wemwbs"), "wemwbs_total", characteristics=[]
+    ).iloc[0]
+    assert figures.loc["wemwbs_followup_rate", "value"] == round(100 * follow["followup_rate"], 1)
+    assert figures.loc["wemwbs_followup_rate", "n"] == follow["n_baseline"]
+
+
+def test_summary_page_words_the_recorded_figures(demo, tmp_path):
+    root = tmp_path / "figures"
+    record(
+        "wemwbs_mean_change",
+        3.46,
+        label="Average change in WEMWBS score",
+        unit="points",
+        n=759,
+        ci=(3.01, 3.9),
+        output_dir=root / "02_wellbeing_outcomes",
+    )
+    record(
+        "quit_4wk_co_rate",
+        39.5,
+        label="CO-validated 4-week quits",
+        unit="%",
+        n=5,
+        output_dir=root / "03_lifestyle_kpis",
+    )
+    notebook = run("05_summary", demo, tmp_path, root / "05_summary")
+    text = "\n".join(
+        o.get("data", {}).get("text/markdown", "")
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+    )
+    assert "Average change in WEMWBS score: 3.5 points (95% CI 3.0 to 3.9; 759 people)." in text
+    # 5 people is under the demo's disclosure threshold of 8: the figure is withheld
+    assert "CO-validated 4-week quits: too few people to report (fewer than 8)." in text
