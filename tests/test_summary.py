@@ -43,7 +43,9 @@ def test_finding_sentence_with_ci_and_n():
 def test_small_n_is_withheld_and_zero_is_not():
     assert "too few people" in finding_sentence(figure("k", 50, "%", 7), threshold=8)
     assert "too few people" not in finding_sentence(figure("k", 50, "%", 8), threshold=8)
-    assert finding_sentence(figure("k", 0, "people", 0)) == "k: 0 people (0 people)."
+    assert finding_sentence(figure("k", 0, "people", 0)) == "k: 0 people."
+    assert finding_sentence(figure("k", 2000, "people", 2000)) == "k: 2,000 people."
+    assert finding_sentence(figure("k", 40, "%", 2000)) == "k: 40% (2,000 people)."
 
 
 def test_text_values_are_kept_as_written():

@@ -105,7 +105,7 @@ def finding_sentence(figure: pd.Series | dict, threshold: int = 8) -> str:
         low_text = number_text(low, unit).removesuffix(f" {unit}") if unit else number_text(low)
         high_text = number_text(high, unit).removesuffix(f" {unit}") if unit else number_text(high)
         details.append(f"95% CI {low_text} to {high_text}")
-    if has_n:
+    if has_n and not (unit == "people" and value == n):  # "2,000 people (2,000 people)"
         details.append(f"{int(n):,} people")
     suffix = f" ({'; '.join(details)})" if details else ""
     return f"{get('label')}: {text}{suffix}."
