@@ -16,6 +16,7 @@ from evalkit.config import EvaluationConfig, load_config
 from evalkit.errors import ConfigError, PipelineError
 from evalkit.pipeline import init_evaluation
 from evalkit.pipeline.cache import FileHashes, NotebookCache, cache_key, sha256_file
+from evalkit.pipeline.execute import NotebookTask, execute_and_render
 from evalkit.pipeline.inputs import files_in_groups, periods_in_extract
 from evalkit.pipeline.keyfigures import KEY_FIGURE_COLUMNS, read_key_figures, record
 from evalkit.pipeline.parameters import REPORT_PARAMETERS, check_parameters
@@ -367,3 +368,47 @@ def test_notebooks_folder_config_then_next_to_config_then_repository(tmp_path):
     assert resolve_notebooks_dir(cfg) == tmp_path / "notebooks"
     (tmp_path / "evaluation.yml").write_text("name: x\ndata_dir: .\nnotebooks_dir: mine\n")
     assert resolve_notebooks_dir(load_config(tmp_path / "evaluation.yml")) == tmp_path / "mine"
+
+
+# ------------------------------------------------------------------------ execute (no kernel)
+
+
+def _task(tmp_path: Path) -> NotebookTask:
+    return NotebookTask(
+        name="01_x",
+        notebook=tmp_path / "01_x.ipynb",
+        executed=tmp_path / "executed" / "01_x.ipynb",
+        page=tmp_path / "01_x.html",
+        parameters={},
+        jupyter_path=tmp_path / "jupyter",
+        execution_timeout=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("failures", "cell_started", "calls", "error"),
+    [
+        (1, False, 2, None),  # a kernel that failed to start is retried once ...
+        (2, False, 2, "could not be run: RuntimeError: Kernel died before replying"),
+        (1, True, 1, "could not be run: RuntimeError: Kernel died before replying"),  # ... only
+    ],
+    ids=["retried", "fails-twice", "not-retried-after-a-cell-ran"],
+)
+def test_kernel_start_failure_is_retried_once(tmp_path, monkeypatch, failures, cell_started,
+                                              calls, error):  # fmt: skip
+    made = []
+
+    def execute_notebook(input_path, output_path, **kwargs):
+        made.append(kwargs["kernel_name"])
+        cell = nbformat.v4.new_markdown_cell("# Done")
+        if cell_started:
+            cell.metadata["papermill"] = {"start_time": "2026-07-01T09:00:00"}
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), output_path)
+        if len(made) <= failures:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr("papermill.execute_notebook", execute_notebook)
+    outcome = execute_and_render(_task(tmp_path))
+    assert len(made) == calls and made[0] == "python3"
+    assert outcome.error == (None if error is None else error + " to kernel_info")
+    assert (outcome.title == "Done") is (error is None)

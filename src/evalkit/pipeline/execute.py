@@ -22,6 +22,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalkit.errors import PipelineError
+
 __all__ = [
     "KERNEL_NAME",
     "NotebookOutcome",
@@ -109,6 +111,8 @@ def write_kernelspec(folder: Path) -> Path:
             "{connection_file}",
             # ipykernel 7 warns on every start that local TCP is unencrypted; errors still show.
             "--IPKernelApp.log_level=ERROR",
+            # Parallel kernels would share one history.sqlite ("database is locked").
+            "--HistoryManager.enabled=False",
         ],
         "display_name": f"Python 3 ({sys.prefix})",
         "language": "python",
@@ -133,17 +137,25 @@ def _cell_position(notebook, index: int) -> int:
     return sum(1 for c in cells[:index] if "injected-parameters" not in tags(c)) + 1
 
 
-def _failure_of_timeout(path: Path, timeout: float | None) -> str:
-    """Name the cell that was running when the timeout struck: the last cell papermill started
-    (it writes no error banner for a timeout, and later cells stay pending)."""
+def _started_cells(path: Path) -> tuple[object | None, list[int]]:
+    """The executed notebook (None if papermill wrote none) and the indices of cells it started."""
     import nbformat
 
+    if not path.is_file():
+        return None, []
     notebook = nbformat.read(path, as_version=4)
     started = [
         index
         for index, cell in enumerate(notebook.cells)
         if cell.metadata.get("papermill", {}).get("start_time")
     ]
+    return notebook, started
+
+
+def _failure_of_timeout(path: Path, timeout: float | None) -> str:
+    """Name the cell that was running when the timeout struck: the last cell papermill started
+    (it writes no error banner for a timeout, and later cells stay pending)."""
+    notebook, started = _started_cells(path)
     limit = f"ran longer than the {timeout:g} s limit (pipeline.execution_timeout)"
     if not started:
         return f"a cell {limit}"
@@ -156,7 +168,9 @@ def execute_and_render(task: NotebookTask) -> NotebookOutcome:
     """Run one notebook with papermill, then render its body HTML.
 
     Runs in a worker process. Never raises for a notebook's own failure: the failure is
-    returned in :attr:`NotebookOutcome.error`.
+    returned in :attr:`NotebookOutcome.error`. A kernel that fails before any cell ran (for
+    example a port taken by another kernel starting at the same moment, papermill#511) is
+    retried once.
     """
     import nbformat
     import papermill
@@ -165,47 +179,61 @@ def execute_and_render(task: NotebookTask) -> NotebookOutcome:
     from evalkit.pipeline.render import render_body
 
     started = time.perf_counter()
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(task.jupyter_path), *filter(None, [os.environ.get("JUPYTER_PATH")])]
-    )
+    paths = os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
+    if paths[0] != str(task.jupyter_path):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(task.jupyter_path), *paths]))
     task.executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        papermill.execute_notebook(
-            task.notebook,
-            task.executed,
-            parameters=task.parameters,
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            cwd=task.notebook.parent,
-            start_timeout=_START_TIMEOUT,
-            execution_timeout=task.execution_timeout,
-            shutdown_kernel="immediate",
-            language="python",
-        )
-    except papermill.PapermillExecutionError as exc:
-        executed = nbformat.read(task.executed, as_version=4)
-        first = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
-        error = (
-            f"cell {_cell_position(executed, exc.cell_index)} (In [{exc.exec_count}]) "
-            f"raised {exc.ename}: {exc.evalue}\n    {first}"
-        )
-    except CellTimeoutError:
-        error = _failure_of_timeout(task.executed, task.execution_timeout)
-    except DeadKernelError as exc:
-        error = f"the kernel died (out of memory?): {exc}"
-    except Exception as exc:  # any other failure must still name the notebook
-        error = f"could not be run: {type(exc).__name__}: {exc}"
-    else:
-        executed = nbformat.read(task.executed, as_version=4)
-        title, body = render_body(executed, task.name)
-        task.page.write_text(body, encoding="utf-8")
-        return NotebookOutcome(task.name, time.perf_counter() - started, title=title)
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(
+                task.notebook,
+                task.executed,
+                parameters=task.parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                cwd=task.notebook.parent,
+                start_timeout=_START_TIMEOUT,
+                execution_timeout=task.execution_timeout,
+                shutdown_kernel="immediate",
+                language="python",
+            )
+        except papermill.PapermillExecutionError as exc:
+            executed = nbformat.read(task.executed, as_version=4)
+            first = exc.source.strip().splitlines()[0] if exc.source.strip() else ""
+            error = (
+                f"cell {_cell_position(executed, exc.cell_index)} (In [{exc.exec_count}]) "
+                f"raised {exc.ename}: {exc.evalue}\n    {first}"
+            )
+        except CellTimeoutError:
+            error = _failure_of_timeout(task.executed, task.execution_timeout)
+        except DeadKernelError as exc:
+            error = f"the kernel died (out of memory?): {exc}"
+        except Exception as exc:  # any other failure must still name the notebook
+            error = f"could not be run: {type(exc).__name__}: {exc}"
+            if attempt == 1 and not _started_cells(task.executed)[1]:
+                continue
+        else:
+            executed = nbformat.read(task.executed, as_version=4)
+            title, body = render_body(executed, task.name)
+            task.page.write_text(body, encoding="utf-8")
+            return NotebookOutcome(task.name, time.perf_counter() - started, title=title)
+        break
     return NotebookOutcome(task.name, time.perf_counter() - started, error=error)
 
 
+def _parameter_problem(notebook: Path, parameters: dict[str, str]) -> str | None:
+    """The parameter problem of one notebook, as a message (None when fine)."""
+    from evalkit.pipeline.parameters import check_parameters
+
+    try:
+        check_parameters(notebook, parameters)
+    except PipelineError as error:
+        return str(error)
+    return None
+
+
 def preload() -> None:
-    """Import papermill and warm nbconvert's templates once: in the parent before forking
-    workers (they inherit it), or at the start of each spawned worker."""
+    """Import papermill and warm nbconvert's templates once, at the start of each worker."""
     import nbformat
     import papermill  # noqa: F401 - imported for the workers
 
@@ -215,7 +243,7 @@ def preload() -> None:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """``fork`` from a single-threaded process (the CLI: fast, imports are inherited);
+    """``fork`` from a single-threaded process (the CLI: fast, evalkit already imported);
     ``spawn`` otherwise (e.g. called from a Jupyter kernel, where forking threads is unsafe)."""
     single_threaded = threading.active_count() == 1
     if single_threaded and "fork" in multiprocessing.get_all_start_methods():
@@ -243,6 +271,29 @@ class NotebookRunner:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        """The worker processes, started on first use. Each imports papermill and loads the
+        nbconvert templates once, in parallel with the others."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=_context(), initializer=preload
+            )
+        return self._pool
+
+    def check(self, notebooks: Sequence[Path], parameters: dict[str, str]) -> list[str]:
+        """Check notebooks' parameters in the workers (which need papermill anyway, so the
+        calling process never imports it).
+
+        Returns
+        -------
+        list of str
+            One message per notebook with a problem (see
+            :func:`evalkit.pipeline.parameters.check_parameters`); empty when all are fine.
+        """
+        futures = [self.pool.submit(_parameter_problem, path, parameters) for path in notebooks]
+        return [message for future in futures if (message := future.result())]
+
     def run(
         self,
         tasks: Sequence[NotebookTask],
@@ -261,13 +312,6 @@ class NotebookRunner:
         """
         if not tasks:
             return []
-        if self._pool is None:
-            context = _context()
-            if context.get_start_method() == "fork":
-                preload()
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=context, initializer=preload
-            )
         waiting = list(tasks)
         running: dict[Future, NotebookTask] = {}
         outcomes: list[NotebookOutcome] = []
@@ -276,7 +320,7 @@ class NotebookRunner:
             while waiting and not failed and len(running) < self.jobs:
                 task = waiting.pop(0)
                 on_start(task)
-                running[self._pool.submit(execute_and_render, task)] = task
+                running[self.pool.submit(execute_and_render, task)] = task
             if not running:
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)

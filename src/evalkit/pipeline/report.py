@@ -5,9 +5,10 @@ Steps (each in the module named for it):
 1. Read the config and settings; find the notebooks; resolve ``latest`` to the last configured
    period with referrals in the extracts; check the site.
 2. Hash every input file; compute each notebook's cache key (:mod:`.cache`).
-3. Check the parameters of every notebook that will run (:mod:`.parameters`).
-4. Run the notebooks whose key changed, in parallel; notebooks that read other notebooks'
-   key figures run after the rest (:mod:`.execute`).
+3. Check the parameters of every notebook that will run, in the worker processes
+   (:mod:`.parameters`, :mod:`.execute`).
+4. Run the notebooks whose key changed, in parallel, longest first (by their last run time);
+   notebooks that read other notebooks' key figures run after the rest (:mod:`.execute`).
 5. Assemble the pages, the index and ``manifest.json`` (:mod:`.render`, :mod:`.manifest`).
 6. Scan every page for identifiers from the extracts (:mod:`evalkit.disclosure`).
 7. Move the report into place (:mod:`.publish`).
@@ -223,22 +224,6 @@ def _key_figures_digest(outputs: Path, names: list[str]) -> dict[str, str | None
     return digest
 
 
-def _check_parameters(notebooks: list[_Notebook], parameters: dict[str, str]) -> None:
-    """Check parameters of notebooks whose check is not already cached for this content."""
-    to_check = [
-        nb
-        for nb in notebooks
-        if (nb.entry or {}).get("parameters_checked") != _parameters_key(nb, parameters)
-    ]
-    if not to_check:
-        return
-    # papermill and nbformat take about 1.3 s to import: only pay it when something is checked.
-    from evalkit.pipeline.parameters import check_parameters
-
-    for nb in to_check:
-        check_parameters(nb.path, parameters)
-
-
 def _parameters_key(nb: _Notebook, parameters: dict[str, str]) -> str:
     kinds = {name: type(value).__name__ for name, value in parameters.items()}
     return cache_key({"notebook": nb.components["notebook_sha256"], "parameters": kinds})
@@ -330,30 +315,48 @@ class _ReportRun:
             notebooks.append(nb)
         return notebooks
 
-    def run(self, notebooks: list[_Notebook]) -> None:
+    def check(self, notebooks: list[_Notebook], runner: NotebookRunner) -> None:
+        """Check the parameters of every notebook whose check is not cached for its content
+        (a notebook whose cache entry was checked with the same file and parameter types is
+        fine; anything else will run, so it is checked before anything runs)."""
+        parameters = self.notebook_parameters
+        to_check = [
+            nb.path
+            for nb in notebooks
+            if (nb.entry or {}).get("parameters_checked") != _parameters_key(nb, parameters)
+        ]
+        problems = runner.check(to_check, parameters) if to_check else []
+        if problems:
+            raise PipelineError("\n".join(problems))
+
+    def run(self, notebooks: list[_Notebook], runner: NotebookRunner) -> None:
         """Reuse or run every notebook: those not reading key figures first, then the rest."""
         for folder in ("outputs", "executed", "pages"):
             (self.build / folder).mkdir()
         kernels = write_kernelspec(self.build / "jupyter")
         first = [nb for nb in notebooks if not self.settings.reads_key_figures(nb.name)]
         last = [nb for nb in notebooks if self.settings.reads_key_figures(nb.name)]
-        with NotebookRunner(self.jobs) as runner:
-            for stage in (first, last):
-                if stage is last:
-                    digest = _key_figures_digest(self.build / "outputs", [nb.name for nb in first])
-                    for nb in last:
-                        nb.components["key_figures"] = digest
-                tasks = [self._reuse_or_task(nb, kernels) for nb in stage]
-                tasks = [t for t in tasks if t is not None]
-                by_name = {nb.name: nb for nb in stage}
-                outcomes = runner.run(
-                    tasks,
-                    on_start=lambda t: self.say(f"{t.name}: running"),
-                    on_done=lambda o, by_name=by_name: self._finished(by_name[o.name], o),
-                )
-                failures = [o for o in outcomes if o.error is not None]
-                if failures:
-                    raise self._failure(failures[0])
+        for stage in (first, last):
+            if stage is last:
+                digest = _key_figures_digest(self.build / "outputs", [nb.name for nb in first])
+                for nb in last:
+                    nb.components["key_figures"] = digest
+            tasks = [self._reuse_or_task(nb, kernels) for nb in stage]
+            by_name = {nb.name: nb for nb in stage}
+            # Longest first (by the time each took when it last ran; never run counts as
+            # longest), so one slow notebook does not start last and leave cores idle.
+            tasks = sorted(
+                (t for t in tasks if t is not None),
+                key=lambda t: -(by_name[t.name].entry or {}).get("run_seconds", float("inf")),
+            )
+            outcomes = runner.run(
+                tasks,
+                on_start=lambda t: self.say(f"{t.name}: running"),
+                on_done=lambda o, by_name=by_name: self._finished(by_name[o.name], o),
+            )
+            failures = [o for o in outcomes if o.error is not None]
+            if failures:
+                raise self._failure(failures[0])
 
     def _reuse_or_task(self, nb: _Notebook, kernels: Path) -> NotebookTask | None:
         """Copy a valid cached result into the build, or describe the run needed."""
@@ -600,8 +603,9 @@ def run_report(
                 site_name = "all sites" if site == "all" else site
                 say(f"report for {run.period}, {site_name} -> {run.target}")
                 notebooks = run.plan(notebooks_dir)
-                _check_parameters(notebooks, run.notebook_parameters)
-                run.run(notebooks)
+                with NotebookRunner(run.jobs) as runner:
+                    run.check(notebooks, runner)
+                    run.run(notebooks, runner)
                 report = _report_facts(config, run.period, site, extracts)
                 built = run.assemble(notebooks, report)
                 disclosure = run.scan(built)
@@ -613,8 +617,5 @@ def run_report(
         finally:
             hashes.save()
     ran = sum(not nb.cached for nb in notebooks)
-    say(
-        f"published {run.target} ({len(notebooks)} notebooks: {ran} run, "
-        f"{len(notebooks) - ran} cached) in {say.elapsed:.1f} s"
-    )
+    say(f"{len(notebooks)} notebooks ({ran} run, {len(notebooks) - ran} cached); report published")
     return run.target
