@@ -26,6 +26,9 @@ from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pipeline import run_report
 from evalkit.pipeline.execute import NotebookTask, execute_and_render, write_kernelspec
 
+# One worker runs this whole module under pytest-xdist, so the cold run is built once.
+pytestmark = pytest.mark.xdist_group("pipeline_run")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "pipeline"
 NOTEBOOKS = ["01_reach_and_equity", "04_realist_synthesis", "05_summary"]
 # The fixture's referral dates fall in 2026-Q1 and 2026-Q2, so "latest" is 2026-Q2.

@@ -332,6 +332,7 @@ def test_a_second_run_on_the_same_output_folder_is_refused(tmp_path):
 
 
 def test_init_writes_a_config_that_loads_and_never_overwrites(tmp_path):
+    assert load_config(init_evaluation(tmp_path / "2026")).name == "2026"  # text, not a number
     config = init_evaluation(tmp_path / "live_well")
     loaded = load_config(config)
     assert loaded.name == "live_well" and loaded.disclosure == {"threshold": 8, "round_to": 5}

@@ -69,12 +69,11 @@ def starter_config(name: str, year: int | None = None) -> str:
     Examples
     --------
     >>> [line for line in starter_config("Live Well", 2026).splitlines() if line[:5] == "name:"]
-    ['name: Live Well']
+    ['name: "Live Well"']
     """
     year = year or dt.date.today().year
-    plain = name.replace(" ", "").replace("-", "").replace("_", "").isalnum()
-    quoted = name if plain else json.dumps(name)
-    return _STARTER.format(name=quoted, periods=_quarters_of(year))
+    # Quoted (a JSON string is a YAML string), so names like "2026" or "yes" stay text.
+    return _STARTER.format(name=json.dumps(name), periods=_quarters_of(year))
 
 
 def init_evaluation(directory: str | Path) -> Path:

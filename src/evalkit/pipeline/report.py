@@ -26,6 +26,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -445,9 +446,8 @@ class _ReportRun:
         (site / "index.html").write_text(index, encoding="utf-8")
         return site
 
-    def scan(self, site: Path) -> dict[str, Any]:
+    def scan(self, site: Path, identifiers: pd.DataFrame) -> dict[str, Any]:
         """Refuse to publish pages that contain an identifier from the extracts."""
-        identifiers = _identifiers(self.extracts, self.hashes, self.cache.root / "facts")
         html_files = sorted(site.glob("*.html"))
         hits = scan_html(html_files, identifiers)
         if len(hits):
@@ -603,12 +603,21 @@ def run_report(
                 site_name = "all sites" if site == "all" else site
                 say(f"report for {run.period}, {site_name} -> {run.target}")
                 notebooks = run.plan(notebooks_dir)
-                with NotebookRunner(run.jobs) as runner:
-                    run.check(notebooks, runner)
-                    run.run(notebooks, runner)
-                report = _report_facts(config, run.period, site, extracts)
-                built = run.assemble(notebooks, report)
-                disclosure = run.scan(built)
+                # Read the extracts' identifiers while the notebooks run: the main process is
+                # otherwise idle, and an XLSX extract takes seconds to parse.
+                background = ThreadPoolExecutor(max_workers=1)
+                try:
+                    identifiers = background.submit(
+                        _identifiers, extracts, hashes, cache.root / "facts"
+                    )
+                    with NotebookRunner(run.jobs) as runner:
+                        run.check(notebooks, runner)
+                        run.run(notebooks, runner)
+                    report = _report_facts(config, run.period, site, extracts)
+                    built = run.assemble(notebooks, report)
+                    disclosure = run.scan(built, identifiers.result())
+                finally:
+                    background.shutdown(wait=False, cancel_futures=True)
                 manifest = run.manifest(notebooks, report, disclosure)
                 (built / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), "utf-8")
                 publish(built, run.target)
