@@ -26,6 +26,7 @@ __all__ = [
     "html_exporter",
     "humanise",
     "navigation",
+    "navigation_label",
     "notebook_title",
     "render_body",
     "render_index_body",
@@ -127,18 +128,30 @@ def render_body(notebook: Any, name: str) -> tuple[str, str]:
     return notebook.metadata["title"], body
 
 
+def navigation_label(title: str) -> str:
+    """A page's label in the navigation bar: a title's lead-in before a colon, when it has one.
+
+    Examples
+    --------
+    >>> navigation_label("Wellbeing outcomes: did people feel better, and for whom?")
+    'Wellbeing outcomes'
+    """
+    lead, colon, _ = title.partition(":")
+    return lead.strip() if colon and lead.strip() else title
+
+
 def navigation(pages: Sequence[tuple[str, str]], current: str) -> str:
     """The navigation list: ``pages`` are ``(href, title)``; ``current`` is marked for readers.
 
     Examples
     --------
-    >>> print(navigation([("index.html", "Overview"), ("a.html", "A & B")], "a.html"))
+    >>> print(navigation([("index.html", "Overview"), ("a.html", "A & B: why")], "a.html"))
     <ul>
     <li><a href="index.html">Overview</a></li>
     <li><a href="a.html" aria-current="page">A &amp; B</a></li>
     </ul>
     """
-    links = [{"href": h, "title": t, "current": h == current} for h, t in pages]
+    links = [{"href": h, "title": navigation_label(t), "current": h == current} for h, t in pages]
     return _pages().get_template("navigation.html.j2").render(links=links).rstrip("\n")
 
 
