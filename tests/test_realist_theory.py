@@ -167,3 +167,24 @@ def test_rameses_without_data_is_all_prompts():
     table = rameses_checklist()
     assert (table["filled_by"] == "evaluator").all()
     assert len(table) == 20
+
+
+def test_rameses_counts_excerpts_without_selection_ids_and_writes_thousands():
+    import pandas as pd
+
+    from evalkit.realist import rameses_checklist
+
+    # two codings of one span of one source are one excerpt (canonical CSV codings carry no
+    # selection_id); 2,000 episodes are written with a thousands separator
+    codings = pd.DataFrame(
+        {
+            "coding_id": ["a", "b", "c"],
+            "source_id": ["s", "s", "s"],
+            "start": [0, 0, 10],
+            "end": [5, 5, 20],
+            "code_id": ["x", "y", "x"],
+        }
+    )
+    table = rameses_checklist(codings=codings, episodes=pd.DataFrame(index=range(2000)))
+    content = table.loc[table["item"] == 11, "content"].iloc[0]
+    assert content == "2 coded excerpts; monitoring data for 2,000 referral episodes."

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evalkit.realist.evidence import excerpt_ids
+
 __all__ = ["RAMESES_II", "RAMESES_COLUMNS", "RamesesItem", "rameses_checklist"]
 
 _CONFIRMED = "confirmed in Table 1"
@@ -206,7 +208,7 @@ DEFAULT_LOCATIONS: dict[int, str] = {
 
 def _counts(values: pd.Series) -> str:
     counts = values.fillna("not recorded").astype(str).str.replace("_", " ").value_counts()
-    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+    return ", ".join(f"{n:,} {label}" for label, n in sorted(counts.items()))
 
 
 def rameses_checklist(
@@ -270,9 +272,9 @@ def rameses_checklist(
             else f"Qualitative: {len(sources)} sources"
         )
     if codings is not None:
-        collected.append(f"{codings['selection_id'].nunique()} coded excerpts")
+        collected.append(f"{excerpt_ids(codings).nunique():,} coded excerpts")
     if episodes is not None:
-        collected.append(f"monitoring data for {len(episodes)} referral episodes")
+        collected.append(f"monitoring data for {len(episodes):,} referral episodes")
     if collected:
         auto[11] = ("evalkit", "; ".join(collected) + ".")
     if sources is not None and "stakeholder_group" in sources:
@@ -285,7 +287,7 @@ def rameses_checklist(
         auto[14] = (
             "evalkit, to complete",
             (
-                f"{len(episodes)} referral episodes in the monitoring data; "
+                f"{len(episodes):,} referral episodes in the monitoring data; "
                 if episodes is not None
                 else ""
             )
