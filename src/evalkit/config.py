@@ -58,6 +58,7 @@ class EvaluationConfig:
     qualitative: dict[str, Any] = field(default_factory=dict)
     realist: dict[str, Any] = field(default_factory=lambda: {"min_n": 30})
     titles: dict[str, str] = field(default_factory=dict)
+    pipeline: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
     @property
