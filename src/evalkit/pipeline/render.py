@@ -206,8 +206,13 @@ def _number(value: float) -> str:
     return f"{value:,.1f}" if abs(value) >= 1 else f"{value:.2f}"
 
 
-def format_key_figures(figures: pd.DataFrame, threshold: int) -> list[dict[str, str]]:
+def format_key_figures(
+    figures: pd.DataFrame, threshold: int, round_to: int | None = None
+) -> list[dict[str, str]]:
     """Key figures as display text; a figure resting on ``0 < n < threshold`` people is ``*``.
+
+    A text-valued figure (e.g. the subgroup that differed most) is folded into its label so the
+    value column stays narrow; the number of people is shown rounded like the tables' counts.
 
     Parameters
     ----------
@@ -215,6 +220,9 @@ def format_key_figures(figures: pd.DataFrame, threshold: int) -> list[dict[str, 
         Rows from :func:`evalkit.pipeline.keyfigures.read_key_figures`.
     threshold : int
         The disclosure threshold.
+    round_to : int, optional
+        Round the displayed number of people to this base (the config's ``round_to``); the
+        small-number check always uses the exact ``n``.
 
     Returns
     -------
@@ -228,6 +236,10 @@ def format_key_figures(figures: pd.DataFrame, threshold: int) -> list[dict[str, 
     ...         ["nb", "b", "Quitters at site X", 5, "people", 5, None, None]]
     >>> [f["value"] for f in format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8)]
     ['42.5%', '*']
+    >>> rows = [["nb", "c", "Strongest difference", "Peer-led groups", None, 759, None, None]]
+    >>> f = format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8, round_to=5)[0]
+    >>> f["label"], f["value"], f["n"]
+    ('Strongest difference: Peer-led groups', '', '760')
     """
     formatted = []
     for row in figures.itertuples(index=False):
@@ -236,13 +248,16 @@ def format_key_figures(figures: pd.DataFrame, threshold: int) -> list[dict[str, 
         unit = row.unit if isinstance(row.unit, str) and row.unit else ""
         unit = unit if unit in ("", "%") else f" {unit}"
         value = row.value
+        label = row.label
         missing = value is None or (isinstance(value, float) and math.isnan(value))
         if suppressed:
             text, ci = "*", ""
         elif missing:
             text, ci = "not available", ""
+        elif isinstance(value, str):
+            label, text, ci = f"{label}: {value}", "", ""
         else:
-            text = (value if isinstance(value, str) else _number(value)) + unit
+            text = _number(value) + unit
             ci = (
                 ""
                 if pd.isna(row.ci_low) or pd.isna(row.ci_high)
@@ -250,18 +265,25 @@ def format_key_figures(figures: pd.DataFrame, threshold: int) -> list[dict[str, 
             )
         formatted.append(
             {
-                "label": row.label,
+                "label": label,
                 "value": text,
                 "ci": ci,
-                "n": "" if n is None or suppressed else f"{n:,}",
+                "n": "" if n is None or suppressed else f"{_rounded(n, round_to):,}",
                 "suppressed": suppressed,
             }
         )
     return formatted
 
 
+def _rounded(n: int, base: int | None) -> int:
+    return int(base * round(n / base)) if base else n
+
+
 def render_index_body(
-    report: Mapping[str, Any], sections: Sequence[Mapping[str, Any]], threshold: int
+    report: Mapping[str, Any],
+    sections: Sequence[Mapping[str, Any]],
+    threshold: int,
+    round_to: int | None = None,
 ) -> str:
     """The index page's body: report facts and each page's headline figures.
 
@@ -280,7 +302,7 @@ def render_index_body(
         HTML fragment.
     """
     shown = [
-        {**section, "figures": format_key_figures(section["figures"], threshold)}
+        {**section, "figures": format_key_figures(section["figures"], threshold, round_to)}
         for section in sections
     ]
     any_suppressed = any(f["suppressed"] for s in shown for f in s["figures"])

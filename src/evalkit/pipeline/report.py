@@ -439,7 +439,8 @@ class _ReportRun:
             figures = read_key_figures(self.build / "outputs" / nb.name)
             sections.append({"name": nb.name, "title": title, "href": href, "figures": figures})
         threshold = self.config.suppression_threshold
-        index_body = render_index_body(report, sections, threshold)
+        round_to = self.config.disclosure.get("round_to")
+        index_body = render_index_body(report, sections, threshold, round_to)
         index = render_page(
             index_body, page_title="Overview", report=report, pages=pages, href="index.html"
         )
