@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +34,7 @@ __all__ = [
     "prepare_validated",
 ]
 
-_TABLES = ("participants", "measures", "sources", "codebook", "codings", "cmocs")
+_TABLES = ("participants", "sources", "codebook", "codings", "cmocs")
 
 
 @dataclass
@@ -47,8 +48,11 @@ class Evaluation:
         The report period (``"YYYY-Qn"``); episodes referred in it or earlier are included.
     site : str
         ``"all"`` or one site.
-    participants, measures, episodes : DataFrame
+    participants, episodes : DataFrame
         Clean rows in scope. ``episodes`` is one row per referral episode with scored outcomes.
+    measures : DataFrame
+        Clean measures of the episodes in scope; read on first use (most pages need only the
+        episode table, and the long measures table is the largest file).
     qual : dict of DataFrame
         ``sources``, ``codebook``, ``codings``, ``cmocs`` (clean rows).
     reconciliation, issues : DataFrame
@@ -62,13 +66,22 @@ class Evaluation:
     period: str
     site: str
     participants: pd.DataFrame
-    measures: pd.DataFrame
     episodes: pd.DataFrame
     qual: dict[str, pd.DataFrame]
     reconciliation: pd.DataFrame
     issues: pd.DataFrame
     quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)
     input_files: list[Path] = field(default_factory=list)
+    validated_dir: Path | None = None
+
+    @cached_property
+    def measures(self) -> pd.DataFrame:
+        """Clean measures of the episodes in scope (read from the validation cache once)."""
+        if self.validated_dir is None:
+            return pd.DataFrame(columns=["client_id", "timepoint", "date", "measure", "value"])
+        measures = pd.read_parquet(self.validated_dir / "clean" / "measures.parquet")
+        in_scope = measures["client_id"].isin(set(self.participants["client_id"]))
+        return measures[in_scope].reset_index(drop=True)
 
     @property
     def scope(self) -> str:
@@ -246,13 +259,11 @@ def load_evaluation(
         period=period,
         site=site,
         participants=participants[in_scope].reset_index(drop=True),
-        measures=tables["measures"][tables["measures"]["client_id"].isin(clients)].reset_index(
-            drop=True
-        ),
         episodes=episodes[episodes["client_id"].isin(clients)].reset_index(drop=True),
         qual={t: tables[t] for t in ("sources", "codebook", "codings", "cmocs")},
         reconciliation=pd.read_csv(folder / "reconciliation.csv", keep_default_na=False),
         issues=pd.read_csv(folder / "issues.csv", keep_default_na=False),
         quarantine=quarantine,
         input_files=input_files(config),
+        validated_dir=folder,
     )
