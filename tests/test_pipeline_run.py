@@ -162,7 +162,8 @@ def test_summary_runs_after_the_notebooks_whose_figures_it_reads(built):
 
 def test_kernel_is_this_interpreter_despite_a_shadowing_kernelspec(built):
     index = (built.report / "index.html").read_text()
-    assert f'<td class="number">{sys.executable}</td>' in index
+    # a text figure is shown in its label: "<label>: <value>"
+    assert f"Python running the notebooks: {sys.executable}<" in index
 
 
 def test_pages_have_no_code_prompts_scripts_or_external_urls(built):
