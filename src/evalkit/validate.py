@@ -562,6 +562,7 @@ def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
     out_dir = Path(out_dir)
     # these files no longer match the cached episode table of evalkit.evaluation
     (out_dir / "cache_key.txt").unlink(missing_ok=True)
+    (out_dir / "cache_stats.json").unlink(missing_ok=True)
     (out_dir / "clean").mkdir(parents=True, exist_ok=True)
     (out_dir / "quarantine").mkdir(parents=True, exist_ok=True)
     for table, frame in result.tables.items():
