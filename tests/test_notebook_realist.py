@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import re
 
-import nbformat
 import pandas as pd
-import papermill
 import pytest
+from notebook_pages import run_page, visible_text
 
 from evalkit.synth import write_demo
 
@@ -43,40 +42,11 @@ def demo(tmp_path_factory):
     return write_demo(root, episodes=600, seed=7), root
 
 
-def visible_text(notebook) -> str:
-    """Text a reader sees: markdown cells and text/HTML outputs (images left out)."""
-    parts = [c.source for c in notebook.cells if c.cell_type == "markdown"]
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                pytest.fail(f"cell raised {output['ename']}: {output['evalue']}")
-            data = output.get("data", {})
-            for kind in ("text/html", "text/markdown", "text/plain"):
-                if kind in data:
-                    parts.append(re.sub(r'src="data:[^"]+"', "", data[kind]))
-                    break
-            parts.append(output.get("text", ""))
-    return "\n".join(parts)
-
-
 @pytest.mark.parametrize(("site", "period"), [("all", "latest"), ("North", "2025-Q3")])
 def test_page_runs_records_its_figures_and_reads_in_plain_english(demo, site, period, tmp_path):
     config, root = demo
-    out_dir = tmp_path / "04_realist_synthesis"
-    executed = tmp_path / "04.ipynb"
-    papermill.execute_notebook(
-        "notebooks/04_realist_synthesis.ipynb",
-        executed,
-        parameters={
-            "config_path": str(config),
-            "period": period,
-            "site": site,
-            "output_dir": str(out_dir),
-        },
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    text = visible_text(nbformat.read(executed, as_version=4))
+    notebook, out_dir = run_page("04_realist_synthesis", config, tmp_path, period=period, site=site)
+    text = visible_text(notebook)
     assert not RAW.findall(text), sorted(set(RAW.findall(text)))
     figures = {f["key"]: f["value"] for f in json.loads((out_dir / "key_figures.json").read_text())}
     assert set(figures) == KEYS

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import re
 
-import nbformat
-import papermill
 import pytest
+from notebook_pages import run_page, visible_text
 
 from evalkit.evaluation import load_evaluation
 from evalkit.synth import write_demo
@@ -43,41 +42,10 @@ def demo(tmp_path_factory):
     return write_demo(root, episodes=600, seed=7)
 
 
-def visible_text(notebook) -> str:
-    """Text a reader sees: markdown cells and outputs (image data left out); fails on errors
-    and on anything written to stderr, which would show in the rendered page."""
-    parts = [c.source for c in notebook.cells if c.cell_type == "markdown"]
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                pytest.fail(f"cell raised {output['ename']}: {output['evalue']}")
-            if output.get("name") == "stderr":
-                pytest.fail(f"the page would show a warning: {output['text'][:300]}")
-            data = output.get("data", {})
-            for kind in ("text/html", "text/markdown", "text/plain"):
-                if kind in data:
-                    parts.append(re.sub(r'src="data:[^"]+"', "", data[kind]))
-                    break
-    return "\n".join(parts)
-
-
 @pytest.mark.parametrize(("site", "period"), [("all", "latest"), ("North", "2025-Q3")])
 def test_page_runs_records_its_figures_and_reads_in_plain_english(demo, site, period, tmp_path):
-    out_dir = tmp_path / "02_wellbeing_outcomes"
-    executed = tmp_path / "02.ipynb"
-    papermill.execute_notebook(
-        "notebooks/02_wellbeing_outcomes.ipynb",
-        executed,
-        parameters={
-            "config_path": str(demo),
-            "period": period,
-            "site": site,
-            "output_dir": str(out_dir),
-        },
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    text = visible_text(nbformat.read(executed, as_version=4))
+    notebook, out_dir = run_page("02_wellbeing_outcomes", demo, tmp_path, period=period, site=site)
+    text = visible_text(notebook, stderr_fails=True)
     assert not RAW.findall(text), sorted(set(RAW.findall(text)))
     images = re.findall(r"<img[^>]*>", text)
     assert all(re.search(r'alt="[^"]+"', image) for image in images)

@@ -4,9 +4,8 @@ site with a single quarter of data, record their key figures, and show no raw co
 import json
 import re
 
-import nbformat
-import papermill
 import pytest
+from notebook_pages import run_page, visible_text
 
 from evalkit.synth import write_demo
 
@@ -36,23 +35,6 @@ def demo(tmp_path_factory):
     return write_demo(root, episodes=600, seed=7), root
 
 
-def visible_text(notebook):
-    """Text a reader sees: markdown cells and the text/HTML outputs (images left out)."""
-    parts = [c.source for c in notebook.cells if c.cell_type == "markdown"]
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                pytest.fail(f"cell raised {output['ename']}: {output['evalue']}")
-            data = output.get("data", {})
-            for kind in ("text/html", "text/markdown", "text/plain"):
-                if kind in data:
-                    text = re.sub(r'src="data:[^"]+"', "", data[kind])
-                    parts.append(text)
-                    break
-            parts.append(output.get("text", ""))
-    return "\n".join(parts)
-
-
 # Each run costs a kernel start and ~8 s, so each page is run once, in the harder scenario for
 # it: the reach page for one site with a single quarter (no trend), the KPI page for the whole
 # service (trend, funnels by provider and site).
@@ -62,21 +44,8 @@ def visible_text(notebook):
 )
 def test_page_runs_and_reads_in_plain_english(demo, name, site, period, tmp_path):
     config, _ = demo
-    out_dir = tmp_path / name
-    executed = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(
-        f"notebooks/{name}.ipynb",
-        executed,
-        parameters={
-            "config_path": str(config),
-            "period": period,
-            "site": site,
-            "output_dir": str(out_dir),
-        },
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    text = visible_text(nbformat.read(executed, as_version=4))
+    notebook, out_dir = run_page(name, config, tmp_path, period=period, site=site)
+    text = visible_text(notebook)
     assert not RAW.findall(text), sorted(set(RAW.findall(text)))
     figures = json.loads((out_dir / "key_figures.json").read_text())
     recorded = {f["key"] for f in figures}

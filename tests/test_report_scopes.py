@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pandas as pd
-import papermill
 import pytest
+from notebook_pages import run_page
 
 from evalkit.config import load_config
 from evalkit.evaluation import load_evaluation
@@ -56,26 +55,9 @@ def test_two_period_report_shows_a_trend_and_excludes_later_referrals(demo, tmp_
     assert f"{len(ev.episodes):,}" in page_text(folder / "05_summary.html")
 
 
-def run(name, config, tmp_path, out_dir):
-    executed = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(
-        f"notebooks/{name}.ipynb",
-        executed,
-        parameters={
-            "config_path": str(config),
-            "period": "latest",
-            "site": "all",
-            "output_dir": str(out_dir),
-        },
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    return nbformat.read(executed, as_version=4)
-
-
 def test_data_quality_figures_are_the_package_figures(demo, tmp_path):
     out = tmp_path / "figures" / "00_data_quality"
-    run("00_data_quality", demo, tmp_path, out)
+    run_page("00_data_quality", demo, tmp_path, output_dir=out)
     figures = read_key_figures(out).set_index("key")
     ev = load_evaluation(demo)
     recon = ev.reconciliation
@@ -110,7 +92,7 @@ def test_summary_page_words_the_recorded_figures(demo, tmp_path):
         n=5,
         output_dir=root / "03_lifestyle_kpis",
     )
-    notebook = run("05_summary", demo, tmp_path, root / "05_summary")
+    notebook, _ = run_page("05_summary", demo, tmp_path, output_dir=root / "05_summary")
     text = "\n".join(
         o.get("data", {}).get("text/markdown", "")
         for c in notebook.cells
