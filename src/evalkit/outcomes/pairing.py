@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from evalkit import instruments
 from evalkit.errors import StatisticsError
 from evalkit.schema import TIMEPOINTS
 
@@ -125,13 +126,12 @@ def pair_timepoints(
             f"timepoint '{first['timepoint']}' (row index {rows.index[duplicated][0]}); "
             "each client needs at most one score per timepoint."
         )
-    wide = rows.pivot(index="client_id", columns="timepoint", values=measure)
-    wide = wide.reindex(columns=[baseline, followup]).astype(float)
+    wide = instruments.pair_timepoints(rows, {measure: "score"}, baseline, followup)
     paired = pd.DataFrame(
         {
-            "client_id": wide.index,
-            "baseline": wide[baseline].to_numpy(),
-            "followup": wide[followup].to_numpy(),
+            "client_id": wide["client_id"].to_numpy(),
+            "baseline": wide[f"score_{baseline}"].astype(float).to_numpy(),
+            "followup": wide[f"score_{followup}"].astype(float).to_numpy(),
         }
     )
     paired["change"] = paired["followup"] - paired["baseline"]
