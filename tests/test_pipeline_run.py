@@ -24,7 +24,8 @@ import pytest
 import evalkit
 from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pipeline import run_report
-from evalkit.pipeline.execute import NotebookTask, execute_and_render, write_kernelspec
+from evalkit.pipeline.execute import NotebookTask, execute_and_render
+from evalkit.pipeline.kernels import write_kernelspec
 
 # One worker runs this whole module under pytest-xdist, so the cold run is built once.
 pytestmark = pytest.mark.xdist_group("pipeline_run")

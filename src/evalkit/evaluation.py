@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -31,6 +31,7 @@ __all__ = [
     "input_files",
     "load_evaluation",
     "period_of",
+    "preload_evaluation",
     "prepare_validated",
 ]
 
@@ -82,6 +83,26 @@ class Evaluation:
         measures = pd.read_parquet(self.validated_dir / "clean" / "measures.parquet")
         in_scope = measures["client_id"].isin(set(self.participants["client_id"]))
         return measures[in_scope].reset_index(drop=True)
+
+    def copy(self) -> Evaluation:
+        """A new Evaluation whose tables are new DataFrames over the same data.
+
+        Under pandas' copy-on-write, changing a table of the copy leaves the original as it was
+        (and the other way round) without copying any data up front.
+        """
+        shallow = {
+            "participants": self.participants.copy(deep=False),
+            "episodes": self.episodes.copy(deep=False),
+            "qual": {name: table.copy(deep=False) for name, table in self.qual.items()},
+            "reconciliation": self.reconciliation.copy(deep=False),
+            "issues": self.issues.copy(deep=False),
+            "quarantine": {name: t.copy(deep=False) for name, t in self.quarantine.items()},
+            "input_files": list(self.input_files),
+        }
+        copied = replace(self, **shallow)
+        if "measures" in self.__dict__:
+            copied.__dict__["measures"] = self.measures.copy(deep=False)
+        return copied
 
     @property
     def scope(self) -> str:
@@ -239,6 +260,42 @@ def _resolve_period(config: EvaluationConfig, periods_in_data: pd.Series, period
     return period
 
 
+# Evaluations read ahead of the notebooks by the report pipeline's kernel servers
+# (see preload_evaluation): (config path, period, site) -> (what they were read from, evaluation).
+_preloaded: dict[tuple[str, str, str], tuple[tuple[object, ...], Evaluation]] = {}
+
+
+def _preload_key(config_path: str | Path, period: str, site: str) -> tuple[str, str, str]:
+    return str(Path(config_path).resolve()), period, site
+
+
+def _read_from(config: EvaluationConfig, folder: Path) -> tuple[object, ...]:
+    """What an evaluation was read from: the config file's size and modification time, and the
+    validated data's cache key (which covers the content of every input file)."""
+    info = config.path.stat()
+    return info.st_size, info.st_mtime_ns, (folder / "cache_key.txt").read_text()
+
+
+def preload_evaluation(config_path: str | Path, period: str, site: str) -> Evaluation:
+    """Read an evaluation (measures included) and keep it for :func:`load_evaluation`.
+
+    Used by the report pipeline's kernel servers (:mod:`evalkit.pipeline.kernels`): each
+    notebook's kernel is a fork of the server, so its ``load_evaluation`` with the same
+    arguments returns a copy of this one instead of reading the files again, as long as the
+    config file and the validated data are unchanged.
+
+    Returns
+    -------
+    Evaluation
+        The evaluation kept.
+    """
+    evaluation = load_evaluation(config_path, period=period, site=site)
+    evaluation.measures  # noqa: B018 - read now, so kernels do not each read it
+    stamp = _read_from(evaluation.config, evaluation.validated_dir)
+    _preloaded[_preload_key(config_path, period, site)] = (stamp, evaluation)
+    return evaluation
+
+
 def load_evaluation(
     config_path: str | Path | EvaluationConfig, period: str = "latest", site: str = "all"
 ) -> Evaluation:
@@ -265,6 +322,10 @@ def load_evaluation(
     """
     config = config_path if isinstance(config_path, EvaluationConfig) else load_config(config_path)
     folder = prepare_validated(config)
+    if not isinstance(config_path, EvaluationConfig):
+        stamp, kept = _preloaded.get(_preload_key(config_path, period, site), (None, None))
+        if kept is not None and stamp == _read_from(config, folder):
+            return kept.copy()
     tables = {t: pd.read_parquet(folder / "clean" / f"{t}.parquet") for t in _TABLES}
     episodes = pd.read_parquet(folder / "episodes.parquet")
     participants = tables["participants"]

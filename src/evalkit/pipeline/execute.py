@@ -1,8 +1,8 @@
 """Running notebooks with papermill in parallel worker processes, and rendering each one.
 
-Each notebook runs in its own kernel, started from a kernelspec the pipeline writes for the
-interpreter running evalkit (so a system-wide ``python3`` kernelspec cannot shadow the project's
-environment). Workers are processes, not threads: papermill's ``cwd`` handling is process-wide.
+Each notebook runs in its own kernel, started from the kernelspec the pipeline writes
+(:mod:`.kernels`; forked by the run's warm kernel server, :mod:`.kernel_server`). Workers are
+processes, not threads: papermill's ``cwd`` handling is process-wide.
 The kernel is shut down with ``shutdown_kernel="immediate"`` (the graceful default sometimes
 waits about 3 s). A cell error (``PapermillExecutionError``), a cell timeout (nbclient's
 ``CellTimeoutError``) and a dead kernel are all reported as a failed :class:`NotebookOutcome`
@@ -11,10 +11,8 @@ naming the cell; the executed notebook with the traceback is kept.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,18 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalkit.errors import PipelineError
+from evalkit.pipeline.kernels import KERNEL_NAME
 
 __all__ = [
-    "KERNEL_NAME",
     "NotebookOutcome",
     "NotebookRunner",
     "NotebookTask",
     "execute_and_render",
     "preload",
-    "write_kernelspec",
 ]
 
-KERNEL_NAME = "python3"
 _START_TIMEOUT = 120
 
 
@@ -55,7 +51,8 @@ class NotebookTask:
     parameters : dict
         Values injected into the parameters cell.
     jupyter_path : Path
-        Folder holding the pipeline's kernelspec (see :func:`write_kernelspec`).
+        Folder holding the pipeline's kernelspec (see
+        :func:`evalkit.pipeline.kernels.write_kernelspec`).
     execution_timeout : float or None
         Seconds one cell may run.
     """
@@ -80,47 +77,6 @@ class NotebookOutcome:
     seconds: float
     title: str = ""
     error: str | None = None
-
-
-def write_kernelspec(folder: Path) -> Path:
-    """Write a ``python3`` kernelspec for this interpreter under ``folder/kernels``.
-
-    Putting ``folder`` first on ``JUPYTER_PATH`` makes ``kernel_name="python3"`` start
-    ``sys.executable``, whatever other ``python3`` kernelspecs are installed.
-
-    Returns
-    -------
-    Path
-        ``folder``, for ``JUPYTER_PATH``.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, json, sys
-    >>> root = write_kernelspec(pathlib.Path(tempfile.mkdtemp()))
-    >>> json.loads((root / "kernels/python3/kernel.json").read_text())["argv"][0] == sys.executable
-    True
-    """
-    spec_dir = folder / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "argv": [
-            sys.executable,
-            "-m",
-            "ipykernel_launcher",
-            "-f",
-            "{connection_file}",
-            # ipykernel 7 warns on every start that local TCP is unencrypted; errors still show.
-            "--IPKernelApp.log_level=ERROR",
-            # Parallel kernels would share one history.sqlite ("database is locked").
-            "--HistoryManager.enabled=False",
-        ],
-        "display_name": f"Python 3 ({sys.prefix})",
-        "language": "python",
-        "env": {"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
-        "metadata": {"debugger": False},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
-    return folder
 
 
 def _cell_position(notebook, index: int) -> int:
@@ -280,6 +236,12 @@ class NotebookRunner:
                 max_workers=self.jobs, mp_context=_context(), initializer=preload
             )
         return self._pool
+
+    def start(self) -> None:
+        """Start the worker processes now (forked, if this process has one thread); they
+        prepare (:func:`preload`) in the background."""
+        for _ in range(self.jobs):
+            self.pool.submit(os.getpid)
 
     def check(self, notebooks: Sequence[Path], parameters: dict[str, str]) -> list[str]:
         """Check notebooks' parameters in the workers (which need papermill anyway, so the

@@ -27,6 +27,7 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,13 +51,15 @@ from evalkit.pipeline.cache import (
     remembered,
     sha256_file,
 )
-from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask, write_kernelspec
+from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask
 from evalkit.pipeline.inputs import (
     extract_files,
     files_in_groups,
     is_participants_extract,
     periods_in_extract,
 )
+from evalkit.pipeline.kernel_server import KernelServer, KernelWarmup
+from evalkit.pipeline.kernels import write_kernelspec
 from evalkit.pipeline.keyfigures import KEY_FIGURES_FILE, read_key_figures
 from evalkit.pipeline.manifest import MANIFEST_FILE, build_manifest, git_state
 from evalkit.pipeline.publish import ReportLock, build_folder, publish
@@ -316,6 +319,30 @@ class _ReportRun:
             notebooks.append(nb)
         return notebooks
 
+    def kernel_server(self, notebooks: list[_Notebook]) -> KernelServer | None:
+        """A warm kernel server that imports what the notebooks import and reads this report's
+        evaluation; None when ``pipeline.warm_kernels`` is off or no notebook will run."""
+        if not self.settings.warm_kernels or not self.will_run(notebooks):
+            return None
+        paths = tuple(nb.path for nb in notebooks)
+        return KernelServer(KernelWarmup(notebooks=paths, evaluation=self.parameters))
+
+    def will_run(self, notebooks: list[_Notebook]) -> bool:
+        """Whether any notebook is likely to run (forced, never run, or its notebook, inputs,
+        config, parameters or evalkit changed): decides whether to start the workers early.
+        The key figures a summary reads are left out; they change only if another notebook
+        runs."""
+
+        def without_key_figures(components: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in components.items() if k != "key_figures"}
+
+        return self.force or any(
+            nb.entry is None
+            or without_key_figures(nb.entry.get("components", {}))
+            != without_key_figures(nb.components)
+            for nb in notebooks
+        )
+
     def check(self, notebooks: list[_Notebook], runner: NotebookRunner) -> None:
         """Check the parameters of every notebook whose check is not cached for its content
         (a notebook whose cache entry was checked with the same file and parameter types is
@@ -330,11 +357,13 @@ class _ReportRun:
         if problems:
             raise PipelineError("\n".join(problems))
 
-    def run(self, notebooks: list[_Notebook], runner: NotebookRunner) -> None:
+    def run(
+        self, notebooks: list[_Notebook], runner: NotebookRunner, server: KernelServer | None
+    ) -> None:
         """Reuse or run every notebook: those not reading key figures first, then the rest."""
         for folder in ("outputs", "executed", "pages"):
             (self.build / folder).mkdir()
-        kernels = write_kernelspec(self.build / "jupyter")
+        kernels = write_kernelspec(self.build / "jupyter", server=server and server.address)
         first = [nb for nb in notebooks if not self.settings.reads_key_figures(nb.name)]
         last = [nb for nb in notebooks if self.settings.reads_key_figures(nb.name)]
         for stage in (first, last):
@@ -604,16 +633,23 @@ def run_report(
                 site_name = "all sites" if site == "all" else site
                 say(f"report for {run.period}, {site_name} -> {run.target}")
                 notebooks = run.plan(notebooks_dir)
-                # Read the extracts' identifiers while the notebooks run: the main process is
-                # otherwise idle, and an XLSX extract takes seconds to parse.
                 background = ThreadPoolExecutor(max_workers=1)
+                server = run.kernel_server(notebooks)
                 try:
-                    identifiers = background.submit(
-                        _identifiers, extracts, hashes, cache.root / "facts"
-                    )
                     with NotebookRunner(run.jobs) as runner:
-                        run.check(notebooks, runner)
-                        run.run(notebooks, runner)
+                        # Workers are forked while this process has one thread (forking a
+                        # process with more threads is unsafe; later, they would be spawned),
+                        # and before the kernel server starts, so they hold none of its pipes.
+                        if run.will_run(notebooks):
+                            runner.start()
+                        with server or nullcontext():
+                            # Read the extracts' identifiers while the notebooks run: the main
+                            # process is otherwise idle.
+                            identifiers = background.submit(
+                                _identifiers, extracts, hashes, cache.root / "facts"
+                            )
+                            run.check(notebooks, runner)
+                            run.run(notebooks, runner, server)
                     report = _report_facts(config, run.period, site, extracts)
                     built = run.assemble(notebooks, report)
                     disclosure = run.scan(built, identifiers.result())

@@ -1,4 +1,5 @@
-"""The report pipeline's settings: which input files each notebook reads, and the cell timeout.
+"""The report pipeline's settings: which input files each notebook reads, the cell timeout, and
+whether kernels start warm.
 
 They come from the optional ``pipeline:`` section of ``evaluation.yml``; every key has a default.
 A notebook's cache key covers the content of every file in its input groups, so a change to a
@@ -15,6 +16,9 @@ file re-runs exactly the notebooks that read it.
         04_realist_synthesis: [extracts, qual]
         05_summary: [extracts, key_figures]
       execution_timeout: 1800       # seconds one cell may run; null = no limit
+      warm_kernels: true            # fork kernels from a server that has imported what the
+                                    # notebooks import and read the evaluation (false: start
+                                    # every kernel from scratch)
 
 ``key_figures`` is built in: the key figures recorded by every notebook that does not itself read
 ``key_figures``. Notebooks that read it run after all the others.
@@ -67,7 +71,8 @@ def _as_names(value: Any, where: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    """Input groups, the groups each notebook reads, and the per-cell execution timeout.
+    """Input groups, the groups each notebook reads, the per-cell execution timeout, and whether
+    kernels are forked from a warm kernel server (:mod:`evalkit.pipeline.kernels`).
 
     Examples
     --------
@@ -85,6 +90,7 @@ class PipelineSettings:
         default_factory=lambda: DEFAULT_NOTEBOOK_INPUTS
     )
     execution_timeout: float | None = DEFAULT_EXECUTION_TIMEOUT
+    warm_kernels: bool = True
 
     @classmethod
     def from_mapping(cls, section: Mapping[str, Any] | None) -> PipelineSettings:
@@ -99,11 +105,11 @@ class PipelineSettings:
             For an unknown key, a malformed list, or a notebook reading an undefined group.
         """
         section = dict(section or {})
-        unknown = sorted(set(section) - {"input_groups", "notebook_inputs", "execution_timeout"})
+        allowed = ["input_groups", "notebook_inputs", "execution_timeout", "warm_kernels"]
+        unknown = sorted(set(section) - set(allowed))
         if unknown:
             raise ConfigError(
-                f"pipeline: unknown setting(s) {', '.join(unknown)}; allowed: input_groups, "
-                "notebook_inputs, execution_timeout."
+                f"pipeline: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}."
             )
         groups = dict(DEFAULT_INPUT_GROUPS)
         for name, patterns in (section.get("input_groups") or {}).items():
@@ -129,10 +135,14 @@ class PipelineSettings:
             raise ConfigError(
                 f"pipeline.execution_timeout: expected seconds > 0 or null, got {timeout!r}."
             )
+        warm = section.get("warm_kernels", True)
+        if not isinstance(warm, bool):
+            raise ConfigError(f"pipeline.warm_kernels: expected true or false, got {warm!r}.")
         return cls(
             input_groups=MappingProxyType(groups),
             notebook_inputs=MappingProxyType(notebooks),
             execution_timeout=None if timeout is None else float(timeout),
+            warm_kernels=warm,
         )
 
     @classmethod
