@@ -289,3 +289,88 @@ def test_a_small_count_the_totals_give_away_whatever_is_hidden_is_an_error():
     # If only column totals are published (column b's total is 1, itself suppressed), hiding
     # the 1 is enough.
     assert suppression_mask(table, 5, secondary="columns")["b"].tolist() == ["primary", ""]
+
+
+# ------------------------------------------------------------------------ identifiers in workbooks
+
+
+def _typed_workbook(path):
+    """A participants workbook written cell by cell, so each cell has a real Excel type."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Client ID", "NHS No", "DOB", "Post Code", "Referral date"])
+    sheet.append(
+        [" NT-000101 ", 9434765919, dt.date(1980, 3, 2), "ab1 2cd", dt.datetime(2025, 7, 15, 9, 30)]
+    )
+    sheet.append(["NT-000102", "401 023 2137", dt.datetime(1975, 12, 31, 13, 45), None, None])
+    sheet.append([100234, None, "02/03/1980", "ZX9 8YW", None])
+    sheet.append([None, 123, None, "AB1", dt.datetime(2025, 8, 1)])
+    sheet["C2"].number_format = "dd/mm/yyyy"
+    sheet["C3"].number_format = "dd/mm/yyyy hh:mm"
+    book.save(path)
+    return path
+
+
+# Worked out by hand from identifiers_in_extract's rules: column by column, in row order.
+TYPED_WORKBOOK_IDENTIFIERS = [
+    ["client_id", "NT-000101"],  # surrounding spaces stripped
+    ["client_id", "NT-000102"],
+    ["client_id", "100234"],  # a number cell: its digits, no ".0"; the blank cell is skipped
+    ["nhs_number", "9434765919"],  # stored as a number
+    ["nhs_number", "4010232137"],  # stored as text with spaces; 123 is not NHS-number shaped
+    ["date_of_birth", "1980-03-02"],  # a date cell; the text "02/03/1980" is the same date
+    ["date_of_birth", "1975-12-31"],  # a date-time cell: the time of day is dropped
+    ["postcode", "AB12CD"],  # lower case with a space; "AB1" is a partial postcode
+    ["postcode", "ZX98YW"],
+]  # "Referral date" is not an identifier column: its dates are not read
+
+
+def test_identifiers_from_typed_xlsx_cells_are_normalised_like_text(tmp_path):
+    xlsx = _typed_workbook(tmp_path / "north_participants.xlsx")
+    assert identifiers_in_extract(xlsx).to_numpy().tolist() == TYPED_WORKBOOK_IDENTIFIERS
+
+
+def test_identifiers_from_xlsx_are_those_openpyxl_reads(tmp_path):
+    from evalkit.disclosure import _identifiers_in_frame, _is_identifier_column
+
+    xlsx = _typed_workbook(tmp_path / "north_participants.xlsx")
+    by_openpyxl = _identifiers_in_frame(
+        pd.read_excel(xlsx, usecols=_is_identifier_column, dtype=str, engine="openpyxl")
+    )
+    assert set(map(tuple, by_openpyxl.to_numpy().tolist())) == set(
+        map(tuple, identifiers_in_extract(xlsx).to_numpy().tolist())
+    )
+
+
+def test_identifiers_from_xlsx_come_from_the_first_worksheet_not_a_chart_sheet(tmp_path):
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "sessions"])
+    sheet.append(["NT-000101", 4])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=2))
+    book.create_chartsheet("Summary", 0).add_chart(chart)  # the first tab is a chart
+    book.save(tmp_path / "north_participants.xlsx")
+    found = identifiers_in_extract(tmp_path / "north_participants.xlsx")
+    assert found.to_numpy().tolist() == [["client_id", "NT-000101"]]
+
+
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date:UserWarning")
+def test_identifiers_from_xlsx_with_a_duration_cell_calamine_cannot_hold(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "time_in_service"])
+    sheet.append(["NT-000101", 9434765919])  # a billion days and more as [h]:mm:ss
+    sheet["B2"].number_format = "[h]:mm:ss"
+    book.save(tmp_path / "north_participants.xlsx")
+    found = identifiers_in_extract(tmp_path / "north_participants.xlsx")
+    assert found.to_numpy().tolist() == [["client_id", "NT-000101"]]

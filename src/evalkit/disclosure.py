@@ -532,48 +532,34 @@ def _normalise_dates(values: pd.Series) -> pd.Series:
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None)
 
 
-def identifiers_in_extract(path: str | Path) -> pd.DataFrame:
-    """The identifiers present in one provider extract (CSV or XLSX).
+def _is_identifier_column(column: object) -> bool:
+    return _normalise_column(column) in _KIND_OF_COLUMN
 
-    Columns are recognised by name (:data:`IDENTIFIER_COLUMNS`, case and separators ignored),
-    e.g. ``Client ID``, ``nhs_no``, ``DOB``, ``Post code``.
 
-    Parameters
-    ----------
-    path : str or Path
-        A ``.csv`` or ``.xlsx`` file.
+def _read_workbook(path: Path) -> pd.DataFrame:
+    """The identifier columns of a workbook's first worksheet, as text.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Unique ``kind, value`` rows. Values are normalised: client ids stripped, NHS numbers as
-        10 digits, dates of birth as ``YYYY-MM-DD``, postcodes upper case without the space.
-        Values that do not have the shape of their kind (a 3-digit "NHS number", a partial
-        postcode) are left out, as they cannot be matched reliably.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "north_participants.csv"
-    >>> _ = p.write_text("Client ID,DOB,Postcode\\nNT-0001,02/03/1980,ab1 2cd\\n")
-    >>> identifiers_in_extract(p).values.tolist()
-    [['client_id', 'NT-0001'], ['date_of_birth', '1980-03-02'], ['postcode', 'AB12CD']]
+    Read with calamine (fast); openpyxl (what pandas uses by default) reads a workbook calamine
+    cannot, so such a workbook is still scanned, or fails with openpyxl's error as before.
     """
-    path = Path(path)
+    from python_calamine import CalamineError
 
-    def wanted(column: object) -> bool:
-        return _normalise_column(column) in _KIND_OF_COLUMN
+    try:
+        with pd.ExcelFile(path, engine="calamine") as book:
+            # pandas' calamine reader counts chart sheets in ``sheet_name=0``; openpyxl (and
+            # ``sheet_names``) does not: name the first worksheet so both read the same sheet.
+            first = book.sheet_names[0] if book.sheet_names else 0
+            return pd.read_excel(book, sheet_name=first, usecols=_is_identifier_column, dtype=str)
+    except (OverflowError, CalamineError):
+        # OverflowError: calamine gives up on the whole sheet when a cell formatted as a
+        # duration ("[h]:mm:ss") holds a billion days or more (e.g. an NHS number); openpyxl
+        # reads it as missing.
+        return pd.read_excel(path, usecols=_is_identifier_column, dtype=str, engine="openpyxl")
 
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        try:
-            raw = pd.read_csv(path, usecols=wanted, dtype=str, encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raw = pd.read_csv(path, usecols=wanted, dtype=str, encoding="cp1252")
-    elif suffix in (".xlsx", ".xlsm"):
-        raw = pd.read_excel(path, usecols=wanted, dtype=str)
-    else:
-        return pd.DataFrame({"kind": pd.Series(dtype="str"), "value": pd.Series(dtype="str")})
+
+def _identifiers_in_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    """Normalised, unique ``kind, value`` rows from an extract's identifier columns (read as
+    text, so missing cells are missing)."""
     parts = []
     for column in raw.columns:
         kind = _KIND_OF_COLUMN[_normalise_column(column)]
@@ -589,6 +575,54 @@ def identifiers_in_extract(path: str | Path) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({"kind": pd.Series(dtype="str"), "value": pd.Series(dtype="str")})
     return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def identifiers_in_extract(path: str | Path) -> pd.DataFrame:
+    """The identifiers present in one provider extract (CSV or XLSX).
+
+    Columns are recognised by name (:data:`IDENTIFIER_COLUMNS`, case and separators ignored),
+    e.g. ``Client ID``, ``nhs_no``, ``DOB``, ``Post code``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` file (UTF-8, or cp1252 if it is not UTF-8) or an ``.xlsx``/``.xlsm``
+        workbook. Only a workbook's first worksheet is read (chart sheets are skipped), with
+        the calamine engine (``python-calamine``); a workbook calamine cannot read is read
+        with openpyxl instead.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Unique ``kind, value`` rows. Values are normalised: client ids stripped, NHS numbers as
+        10 digits, dates of birth as ``YYYY-MM-DD``, postcodes upper case without the space.
+        Values that do not have the shape of their kind (a 3-digit "NHS number", a partial
+        postcode) are left out, as they cannot be matched reliably. Workbook cells are read
+        as text: a whole number as its digits (``9434765919``, not ``9434765919.0``). In a date
+        of birth column a date or date-time cell, or a five-digit Excel date serial
+        (``29282``), gives its date (the time of day is dropped; a time with fractions of a
+        second is not recognised).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "north_participants.csv"
+    >>> _ = p.write_text("Client ID,DOB,Postcode\\nNT-0001,02/03/1980,ab1 2cd\\n")
+    >>> identifiers_in_extract(p).values.tolist()
+    [['client_id', 'NT-0001'], ['date_of_birth', '1980-03-02'], ['postcode', 'AB12CD']]
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            raw = pd.read_csv(path, usecols=_is_identifier_column, dtype=str, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raw = pd.read_csv(path, usecols=_is_identifier_column, dtype=str, encoding="cp1252")
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = _read_workbook(path)
+    else:
+        return pd.DataFrame({"kind": pd.Series(dtype="str"), "value": pd.Series(dtype="str")})
+    return _identifiers_in_frame(raw)
 
 
 def mask_identifier(value: str) -> str:
