@@ -55,6 +55,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def without_generation_time(page: bytes) -> str:
+    """A page's text without the time it was generated (which differs between runs)."""
+    text = page.decode()
+    text = re.sub(r"\d{1,2} \w+ \d{4} at \d{2}:\d{2}", "<time>", text)
+    return re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", "<time>", text)
+
+
 def edit_cell(notebook: Path, index: int, source: str) -> None:
     nb = nbformat.read(notebook, as_version=4)
     nb.cells[index].source = source
@@ -223,6 +230,18 @@ def test_changing_one_input_reruns_exactly_the_notebooks_that_read_it(copy, chan
     change(copy.evaluation)
     run_report(copy.config, out=copy.out, progress=lambda line: None)
     assert ran(copy.report) == expected
+
+
+def test_kernels_started_without_the_warm_server_give_the_same_pages(copy):
+    warm = {name: text for name, text in snapshot(copy.report).items() if name.endswith(".html")}
+    with open(copy.config, "a", encoding="utf-8") as handle:
+        handle.write("pipeline:\n  warm_kernels: false\n")
+    report = run_report(copy.config, out=copy.out, jobs=2, force=True, progress=lambda _: None)
+    assert ran(report) == set(NOTEBOOKS)
+    started = {name: text for name, text in snapshot(report).items() if name.endswith(".html")}
+    assert started.keys() == warm.keys()
+    for name, text in started.items():
+        assert without_generation_time(text) == without_generation_time(warm[name]), name
 
 
 def test_failing_notebook_leaves_the_published_report_untouched(copy):

@@ -100,8 +100,11 @@ def test_settings_defaults_and_overrides():
             "input_groups": {"lookups": ["lookups/*.csv"]},
             "notebook_inputs": {"01_reach_and_equity": ["extracts", "lookups"]},
             "execution_timeout": None,
+            "warm_kernels": False,
         }
     )
+    assert settings.warm_kernels is False
+    assert PipelineSettings.from_mapping(None).warm_kernels is True
     assert settings.inputs_of("01_reach_and_equity") == ("extracts", "lookups")
     assert settings.inputs_of("02_wellbeing_outcomes") == ("extracts",)
     assert settings.reads_key_figures("05_summary") and not settings.reads_key_figures("00_x")
@@ -117,6 +120,7 @@ def test_settings_defaults_and_overrides():
         ({"execution_timeout": -1}, "expected seconds > 0"),
         ({"input_groups": {"key_figures": ["x"]}}, "'key_figures' is built in"),
         ({"input_groups": {"lookups": 3}}, "expected a list of names"),
+        ({"warm_kernels": "yes"}, "warm_kernels: expected true or false, got 'yes'"),
     ],
 )
 def test_settings_errors_say_what_is_wrong(section, message):

@@ -135,7 +135,7 @@ def periods_in_extract(path: str | Path) -> list[str]:
         except UnicodeDecodeError:
             raw = pd.read_csv(path, usecols=wanted, dtype=str, encoding="cp1252")
     else:
-        raw = pd.read_excel(path, usecols=wanted, dtype=str)
+        raw = pd.read_excel(path, usecols=wanted, dtype=str, engine="openpyxl")
     if raw.shape[1] != 1:
         raise PipelineError(
             f"{path}: no 'referral_date' column, so the periods with data cannot be found."
