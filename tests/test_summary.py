@@ -48,6 +48,18 @@ def test_small_n_is_withheld_and_zero_is_not():
     assert finding_sentence(figure("k", 40, "%", 2000)) == "k: 40% (2,000 people)."
 
 
+def test_counts_of_people_are_rounded_as_the_tables_round_them():
+    # nearest multiple of 5, halves up: 759 -> 760, 1,997 -> 1,995, 93 -> 95, 446 -> 445
+    assert finding_sentence(figure("k", 3.5, "points", 759, 2.8, 3.9), round_to=5) == (
+        "k: 3.5 points (95% CI 2.8 to 3.9; 760 people)."
+    )
+    assert finding_sentence(figure("k", 1997, "people", 1997), round_to=5) == "k: 1,995 people."
+    assert finding_sentence(figure("k", 40, "%", 93), round_to=5) == "k: 40% (95 people)."
+    assert "too few people" in finding_sentence(figure("k", 40, "%", 7), round_to=5)
+    figs = pd.DataFrame([figure(HEADLINES[0].key, 2.0, "points", 446)])
+    assert "445 people" in headline_findings(figs, round_to=5)["finding"].iloc[0]
+
+
 def test_text_values_are_kept_as_written():
     assert finding_sentence(figure("k", "peer-led groups in IMD quintile 1")) == (
         "k: peer-led groups in IMD quintile 1."

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evalkit.wording import count_text
+
 __all__ = [
     "HEADLINES",
     "RECOMMENDATION_PROMPTS",
@@ -77,10 +79,14 @@ def number_text(value: float, unit: str | None = None) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def finding_sentence(figure: pd.Series | dict, threshold: int = 8) -> str:
+def finding_sentence(
+    figure: pd.Series | dict, threshold: int = 8, round_to: int | None = None
+) -> str:
     """One sentence for a recorded figure: label, value, 95 % CI and the number of people.
 
-    Figures resting on fewer than ``threshold`` people are not shown (disclosure control).
+    Figures resting on fewer than ``threshold`` people are not shown (disclosure control), and
+    counts of people are rounded to the nearest ``round_to``, as the tables round them
+    (:func:`evalkit.wording.count_text`).
 
     Examples
     --------
@@ -90,6 +96,9 @@ def finding_sentence(figure: pd.Series | dict, threshold: int = 8) -> str:
     >>> finding_sentence({"label": "Quit rate", "value": 40.0, "unit": "%", "n": 5,
     ...                   "ci_low": None, "ci_high": None})
     'Quit rate: too few people to report (fewer than 8).'
+    >>> finding_sentence({"label": "Referred", "value": 1998, "unit": "people", "n": 1998},
+    ...                  round_to=5)
+    'Referred: 2,000 people.'
     """
     get = figure.get
     n = get("n")
@@ -98,7 +107,12 @@ def finding_sentence(figure: pd.Series | dict, threshold: int = 8) -> str:
         return f"{get('label')}: too few people to report (fewer than {threshold})."
     value = get("value")
     unit = get("unit")
-    text = value if isinstance(value, str) else number_text(value, unit)
+    if isinstance(value, str):
+        text = value
+    elif unit == "people":
+        text = f"{count_text(value, threshold=threshold, round_to=round_to)} people"
+    else:
+        text = number_text(value, unit)
     details = []
     low, high = get("ci_low"), get("ci_high")
     if low is not None and high is not None and not pd.isna(low) and not pd.isna(high):
@@ -106,12 +120,14 @@ def finding_sentence(figure: pd.Series | dict, threshold: int = 8) -> str:
         high_text = number_text(high, unit).removesuffix(f" {unit}") if unit else number_text(high)
         details.append(f"95% CI {low_text} to {high_text}")
     if has_n and not (unit == "people" and value == n):  # "2,000 people (2,000 people)"
-        details.append(f"{int(n):,} people")
+        details.append(f"{count_text(n, threshold=threshold, round_to=round_to)} people")
     suffix = f" ({'; '.join(details)})" if details else ""
     return f"{get('label')}: {text}{suffix}."
 
 
-def headline_findings(figures: pd.DataFrame, *, threshold: int = 8, limit: int = 8) -> pd.DataFrame:
+def headline_findings(
+    figures: pd.DataFrame, *, threshold: int = 8, round_to: int | None = None, limit: int = 8
+) -> pd.DataFrame:
     """Pick up to ``limit`` headline figures in :data:`HEADLINES` order and word them.
 
     Parameters
@@ -120,6 +136,8 @@ def headline_findings(figures: pd.DataFrame, *, threshold: int = 8, limit: int =
         Key figures as read by :func:`evalkit.pipeline.keyfigures.read_key_figures`.
     threshold : int
         Disclosure threshold: figures on 1..threshold-1 people are withheld.
+    round_to : int, optional
+        Counts of people are rounded to the nearest multiple, as the tables round them.
     limit : int
         Most findings returned.
 
@@ -144,7 +162,7 @@ def headline_findings(figures: pd.DataFrame, *, threshold: int = 8, limit: int =
         rows.append(
             {
                 "topic": headline.topic,
-                "finding": finding_sentence(figure, threshold),
+                "finding": finding_sentence(figure, threshold, round_to),
                 "key": headline.key,
                 "notebook": figure["notebook"],
                 "n": figure["n"],
