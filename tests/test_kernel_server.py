@@ -128,6 +128,22 @@ def test_server_stops_and_takes_unfinished_kernels_with_it(tmp_path):
     assert not Path(f"/proc/{seen['pid']}").exists()
 
 
+def test_a_kernel_that_dies_is_reported_as_dead_not_waited_for(served, tmp_path):
+    from evalkit.pipeline.execute import NotebookTask, execute_and_render
+
+    server, jupyter = served
+    dying = notebook(tmp_path / "dying.ipynb", "import os\nos._exit(3)", "print('never')")
+    task = NotebookTask(
+        name="dying", notebook=dying, executed=tmp_path / "executed.ipynb",
+        page=tmp_path / "page.html", parameters={}, jupyter_path=jupyter, execution_timeout=60,
+    )  # fmt: skip
+    started = time.monotonic()
+    outcome = execute_and_render(task)
+    assert time.monotonic() - started < 30
+    assert outcome.error is not None and "died" in outcome.error
+    assert server._process.poll() is None  # the server goes on serving
+
+
 def test_without_a_reachable_server_the_kernel_is_a_new_interpreter(tmp_path):
     nb = notebook(tmp_path / "report.ipynb", REPORT, dump(tmp_path / "seen.json"))
     missing = write_kernelspec(tmp_path / "jupyter", server=tmp_path / "no-such.sock")

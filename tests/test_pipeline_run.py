@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from contextlib import nullcontext
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +27,7 @@ import evalkit
 from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pipeline import run_report
 from evalkit.pipeline.execute import NotebookTask, execute_and_render
+from evalkit.pipeline.kernel_server import KernelServer, KernelWarmup
 from evalkit.pipeline.kernels import write_kernelspec
 
 # One worker runs this whole module under pytest-xdist, so the cold run is built once.
@@ -291,7 +294,9 @@ def test_wrong_parameter_type_stops_before_any_notebook_runs(copy):
     assert not any(": running" in line for line in lines)
 
 
-def test_cell_timeout_is_reported_with_the_cell(tmp_path):
+@pytest.mark.parametrize("warm", [True, False], ids=["warm-kernel", "new-interpreter"])
+def test_cell_timeout_is_reported_with_the_cell(tmp_path, warm):
+    """The timeout interrupts the cell; a forked kernel takes the interrupt like a started one."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
@@ -309,10 +314,14 @@ def test_cell_timeout_is_reported_with_the_cell(tmp_path):
         executed=tmp_path / "executed.ipynb",
         page=tmp_path / "page.html",
         parameters={"config_path": "", "period": "", "site": "", "output_dir": str(tmp_path)},
-        jupyter_path=write_kernelspec(tmp_path / "jupyter"),
+        jupyter_path=tmp_path / "jupyter",
         execution_timeout=1,
     )
-    outcome = execute_and_render(task)
+    with KernelServer(KernelWarmup()) if warm else nullcontext() as server:
+        write_kernelspec(task.jupyter_path, server=server.address if warm else None)
+        started = time.monotonic()
+        outcome = execute_and_render(task)
+    assert time.monotonic() - started < 20  # interrupted, not left to sleep 30 s
     assert outcome.error.startswith("cell 3 ran longer than the 1 s limit")
     assert "time.sleep" not in outcome.error and "import time" in outcome.error
     assert not task.page.exists()
