@@ -251,10 +251,10 @@ class KernelServer:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._process is not None:
-            self._process.stdin.close()  # asks the server to stop
+            self._process.stdin.close()  # asks a serving server to stop its kernels and exit
             try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+                self._process.wait(timeout=1)
+            except subprocess.TimeoutExpired:  # still warming up (e.g. the run stopped early)
                 self._process.kill()
                 self._process.wait()
         self.address.unlink(missing_ok=True)
