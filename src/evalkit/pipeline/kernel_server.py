@@ -32,6 +32,8 @@ from typing import Any
 
 __all__ = ["KernelServer", "KernelWarmup", "warm_up"]
 
+_WARMUP_VARIABLE = "EVALKIT_KERNEL_WARMUP"  # how the server is told its KernelWarmup
+
 
 @dataclass(frozen=True)
 class KernelWarmup:
@@ -53,6 +55,11 @@ class KernelWarmup:
     def to_json(self) -> str:
         notebooks = [str(path) for path in self.notebooks]
         return json.dumps({"notebooks": notebooks, "evaluation": self.evaluation})
+
+    @classmethod
+    def from_json(cls, text: str) -> KernelWarmup:
+        settings = json.loads(text)
+        return cls(tuple(Path(p) for p in settings["notebooks"]), settings["evaluation"])
 
 
 def warm_up(warmup: KernelWarmup) -> None:
@@ -243,7 +250,7 @@ class KernelServer:
                 [sys.executable, "-c", start],
                 stdin=subprocess.PIPE,
                 pass_fds=[listener.fileno()],
-                env={**os.environ, "EVALKIT_KERNEL_WARMUP": self.warmup.to_json()},
+                env={**os.environ, _WARMUP_VARIABLE: self.warmup.to_json()},
             )
         finally:
             listener.close()  # the server holds its own copy
@@ -273,11 +280,5 @@ def main(listener_fd: int) -> None:
     listener = socket.socket(fileno=listener_fd)
     listener.set_inheritable(False)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the pipeline, which stops us
-    settings = json.loads(os.environ.pop("EVALKIT_KERNEL_WARMUP", "{}"))
-    warm_up(
-        KernelWarmup(
-            notebooks=tuple(Path(p) for p in settings.get("notebooks", ())),
-            evaluation=settings.get("evaluation"),
-        )
-    )
+    warm_up(KernelWarmup.from_json(os.environ.pop(_WARMUP_VARIABLE)))
     _Server(listener).serve()

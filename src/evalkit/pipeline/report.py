@@ -321,8 +321,8 @@ class _ReportRun:
 
     def kernel_server(self, notebooks: list[_Notebook]) -> KernelServer | None:
         """A warm kernel server that imports what the notebooks import and reads this report's
-        evaluation; None when ``pipeline.warm_kernels`` is off or no notebook will run."""
-        if not self.settings.warm_kernels or not self.will_run(notebooks):
+        evaluation; None when ``pipeline.warm_kernels`` is off."""
+        if not self.settings.warm_kernels:
             return None
         paths = tuple(nb.path for nb in notebooks)
         return KernelServer(KernelWarmup(notebooks=paths, evaluation=self.parameters))
@@ -634,13 +634,14 @@ def run_report(
                 say(f"report for {run.period}, {site_name} -> {run.target}")
                 notebooks = run.plan(notebooks_dir)
                 background = ThreadPoolExecutor(max_workers=1)
-                server = run.kernel_server(notebooks)
+                will_run = run.will_run(notebooks)
+                server = run.kernel_server(notebooks) if will_run else None
                 try:
                     with NotebookRunner(run.jobs) as runner:
                         # Workers are forked while this process has one thread (forking a
                         # process with more threads is unsafe; later, they would be spawned),
                         # and before the kernel server starts, so they hold none of its pipes.
-                        if run.will_run(notebooks):
+                        if will_run:
                             runner.start()
                         with server or nullcontext():
                             # Read the extracts' identifiers while the notebooks run: the main
