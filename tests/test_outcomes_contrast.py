@@ -6,7 +6,7 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from evalkit.errors import StatisticsError
+from evalkit.errors import ExpressionError, StatisticsError
 from evalkit.outcomes import CONTRAST_COLUMNS, contrast
 
 
@@ -107,8 +107,9 @@ def test_too_few_missing_and_constant_give_reasons():
 
 def test_errors_say_what_is_wrong():
     episodes = pd.DataFrame({"age": [30, 70], "wemwbs_change": [1.0, 2.0], "site": ["N", "S"]})
-    with pytest.raises(StatisticsError, match="could not be evaluated"):
+    with pytest.raises(ExpressionError, match="'agee' is not a column") as caught:
         contrast(episodes, "wemwbs_change", "agee >= 65")
+    assert caught.value.suggestions == ("age",)
     with pytest.raises(StatisticsError, match="True/False"):
         contrast(episodes, "wemwbs_change", "age + 1")
     with pytest.raises(StatisticsError, match="same index"):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evalkit.errors import StatisticsError
+from evalkit.errors import ExpressionError, StatisticsError
 from evalkit.realist import LINK_COLUMNS, cmoc_outcome_link, label_pattern
 
 
@@ -140,8 +140,9 @@ def test_a_bad_filter_or_outcome_names_the_cmoc():
     episodes = episodes_with_a_planted_gap()
     cmocs = cmoc_table().iloc[:1].copy()
     cmocs["context_filter"] = "delivery_mod == 'peer_led'"
-    with pytest.raises(StatisticsError, match="CMOC CMOC1: context 'delivery_mod == 'peer_led''"):
+    with pytest.raises(ExpressionError, match="CMOC CMOC1 context_filter: the expression") as e:
         cmoc_outcome_link(cmocs, episodes)
+    assert e.value.token == "delivery_mod" and e.value.suggestions == ("delivery_mode",)
     cmocs = cmoc_table().iloc[:1].copy()
     cmocs["outcome_measure"] = "wemwbs_gain"
     with pytest.raises(

@@ -10,6 +10,7 @@ __all__ = [
     "ConfigError",
     "DisclosureError",
     "EvalkitError",
+    "ExpressionError",
     "FigureError",
     "PipelineError",
     "QualImportError",
@@ -25,6 +26,33 @@ class EvalkitError(Exception):
 
 class ConfigError(EvalkitError):
     """The evaluation config (``evaluation.yml``) is missing, malformed or inconsistent."""
+
+
+class ExpressionError(ConfigError):
+    """A filter or KPI expression is outside evalkit's expression language, or names an unknown
+    column; ``where``, ``expression``, ``problem``, ``hint``, ``position`` (1-based character),
+    ``token`` and ``suggestions`` (nearest column names) say which and where."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str,
+        expression: str,
+        problem: str = "",
+        hint: str = "",
+        position: int | None = None,
+        token: str | None = None,
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.where = where
+        self.expression = expression
+        self.problem = problem
+        self.hint = hint
+        self.position = position
+        self.token = token
+        self.suggestions = suggestions
 
 
 class ValidationError(EvalkitError):

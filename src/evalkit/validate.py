@@ -17,6 +17,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evalkit.config import EvaluationConfig
+from evalkit.errors import ExpressionError
+from evalkit.expressions import nearest_columns, parse_expression
 from evalkit.io import READABLE_SUFFIXES, RawTable, melt_wide, parse_column, read_raw
 from evalkit.schema import (
     FOREIGN_KEYS,
@@ -30,8 +32,10 @@ from evalkit.schema import (
 __all__ = [
     "ISSUE_COLUMNS",
     "ValidationResult",
+    "episode_columns",
     "format_issues",
     "input_paths",
+    "neutralise_formulas",
     "validate_directory",
     "validate_files",
     "write_validation",
@@ -443,6 +447,90 @@ def _cross_table(tables, out: _Collector) -> None:
         why[index].append(f"date: {rule} ({value!r} < {base_date[index]:%Y-%m-%d})")
 
 
+def episode_columns(participants: pd.DataFrame, measures: pd.DataFrame) -> list[str]:
+    """The episode table's columns, from empty copies of the clean tables (nothing is scored)."""
+    from evalkit.episodes import build_episodes
+    from evalkit.evaluation import derive_columns
+
+    return list(build_episodes(derive_columns(participants.iloc[:0]), measures.iloc[:0]).columns)
+
+
+def _expression_issue(out: _Collector, file, row, table, column, exc: ExpressionError) -> str:
+    detail = exc.problem
+    if exc.token is not None and exc.position is not None:
+        detail += f" (at {exc.token!r}, character {exc.position})"
+    hint = exc.hint
+    if exc.suggestions:
+        hint = f"Nearest columns: {', '.join(exc.suggestions)}. {hint}"
+    out.issues.append(
+        {
+            "severity": "error",
+            "file": file,
+            "row": row,
+            "table": table,
+            "column": column,
+            "value": exc.expression,
+            "rule": f"expression refused: {detail}",
+            "hint": hint,
+        }
+    )
+    return f"{column}: expression refused ({detail})"
+
+
+def _check_expressions(tables, config: EvaluationConfig | None, out: _Collector) -> None:
+    """Check every KPI and CMOC expression before a report could run it.
+
+    An expression outside :mod:`evalkit.expressions`, or naming a column the episode table will
+    not have, is an error; a CMOC row carrying one is quarantined with the reason.
+    """
+    from evalkit.kpi.definitions import load_kpis
+
+    columns = episode_columns(tables["participants"][0], tables["measures"][0])
+    source = config.path.name if config is not None and config.path else "evaluation.yml"
+    try:
+        kpis = load_kpis(config.kpis if config is not None else None, source=source)
+    except ExpressionError as exc:
+        _expression_issue(out, source, None, "kpis", exc.where, exc)
+        kpis = []
+    for kpi in kpis:
+        for role in kpi.roles():
+            expression = kpi.expression(role)
+            try:
+                if expression is not None:
+                    expression.check_columns(columns)
+            except ExpressionError as exc:
+                _expression_issue(out, kpi.origin or source, None, "kpis", role, exc)
+    frame, raw, why, file, row = tables["cmocs"]
+    for index in frame.index:
+        text = frame.at[index, "context_filter"]
+        if pd.isna(text) or not str(text).strip():
+            continue
+        where = f"{file[index]} row {row[index]} (CMOC {frame.at[index, 'cmoc_id']})"
+        try:
+            parse_expression(str(text), where=f"{where} context_filter").check_columns(columns)
+        except ExpressionError as exc:
+            reason = _expression_issue(out, file[index], row[index], "cmocs", "context_filter", exc)
+            why[index].append(reason)
+        outcome = frame.at[index, "outcome_measure"]
+        if pd.notna(outcome) and str(outcome).strip() and str(outcome).strip() not in columns:
+            rule = "outcome_measure is not a column of the episode table"
+            near = nearest_columns(str(outcome).strip(), columns)
+            out.issues.append(
+                {
+                    "severity": "error",
+                    "file": file[index],
+                    "row": row[index],
+                    "table": "cmocs",
+                    "column": "outcome_measure",
+                    "value": outcome,
+                    "rule": rule,
+                    "hint": (f"Nearest columns: {', '.join(near)}. " if near else "")
+                    + "Name a column of the episode table (docs/data-model.md).",
+                }
+            )
+            why[index].append(f"outcome_measure: {rule} ({outcome!r})")
+
+
 def _expected_files(config: EvaluationConfig | None, paths: list[Path], out: _Collector) -> None:
     if config is None:
         return
@@ -490,6 +578,7 @@ def validate_files(
             failures = _schema_failures(frame, table)
             _report_failures(table, frame, raw, why, file, row, failures, out)
     _cross_table(tables, out)
+    _check_expressions(tables, config, out)
     clean, quarantine = {}, {}
     for table, (frame, raw, why, file, row) in tables.items():
         bad = why.map(len) > 0 if len(why) else pd.Series(dtype=bool)
@@ -557,6 +646,38 @@ def validate_directory(
     return validate_files(input_paths(directory), root=directory, config=config)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula, made inert with a leading ``'``.
+
+    The quarantine, issues and reconciliation files hold values as providers typed them and are
+    opened in Excel or LibreOffice, where a cell such as ``=HYPERLINK(...)`` or ``@SUM(...)``
+    would be evaluated (CSV formula injection). A text cell starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a ``'`` in front, unless it is a plain number such as
+    ``-3`` or ``+44``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"value": ["=1+2", "-3", "@SUM(A1)", "North", "-x"]})
+    >>> neutralise_formulas(frame)["value"].tolist()
+    ["'=1+2", '-3', "'@SUM(A1)", 'North', "'-x"]
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string")
+        risky = text.str.startswith(_FORMULA_START) & ~text.str.fullmatch(_PLAIN_NUMBER)
+        risky = risky.fillna(False).astype(bool)
+        if risky.any():
+            out[column] = values.astype(object).where(~risky, "'" + text.astype(object))
+    return out
+
+
 def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
     """Write clean tables (Parquet), quarantine, issues and reconciliation under ``out_dir``."""
     out_dir = Path(out_dir)
@@ -570,11 +691,11 @@ def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
     for table, frame in result.quarantine.items():
         path = out_dir / "quarantine" / f"{table}.csv"
         if len(frame):
-            frame.to_csv(path, index=False)
+            neutralise_formulas(frame).to_csv(path, index=False)
         elif path.exists():
             path.unlink()
-    result.issues.to_csv(out_dir / "issues.csv", index=False)
-    result.reconciliation.to_csv(out_dir / "reconciliation.csv", index=False)
+    neutralise_formulas(result.issues).to_csv(out_dir / "issues.csv", index=False)
+    neutralise_formulas(result.reconciliation).to_csv(out_dir / "reconciliation.csv", index=False)
     return out_dir
 
 

@@ -17,7 +17,6 @@ import pandas as pd
 
 from evalkit.errors import ConfigError, ValidationError
 from evalkit.kpi.definitions import (
-    ALL_EPISODES,
     LEVELS,
     KpiDefinition,
     check_kpi_columns,
@@ -55,23 +54,16 @@ _LEVEL_COLUMN = {"service": None, "provider": "provider", "site": "site"}
 _RATE_MULTIPLIER = 100_000
 
 
-def _evaluate(episodes: pd.DataFrame, expression: str, kpi: KpiDefinition) -> pd.Series:
-    if expression.strip() == ALL_EPISODES:
+def _evaluate(episodes: pd.DataFrame, kpi: KpiDefinition, role: str) -> pd.Series:
+    expression = kpi.expression(role)
+    if expression is None:
         return pd.Series(True, index=episodes.index, dtype="boolean")
-    try:
-        result = episodes.eval(expression, engine="python")
-    except Exception as exc:  # pandas raises many types for a bad expression
-        raise ConfigError(
-            f"KPI '{kpi.id}': expression {expression!r} could not be evaluated on the episode "
-            f"table ({type(exc).__name__}: {exc})."
-        ) from exc
-    if not isinstance(result, pd.Series):
-        result = pd.Series(result, index=episodes.index)
-    return result
+    return expression.evaluate(episodes)
 
 
-def _condition(episodes: pd.DataFrame, expression: str, kpi: KpiDefinition, role: str) -> pd.Series:
-    result = _evaluate(episodes, expression, kpi)
+def _condition(episodes: pd.DataFrame, kpi: KpiDefinition, role: str) -> pd.Series:
+    expression = str(getattr(kpi, role))
+    result = _evaluate(episodes, kpi, role)
     if result.dtype == object and result.dropna().map(type).isin([bool, np.bool_]).all():
         result = result.astype("boolean")  # True/False/None held as Python objects
     if not pd.api.types.is_bool_dtype(result.dtype):
@@ -83,11 +75,11 @@ def _condition(episodes: pd.DataFrame, expression: str, kpi: KpiDefinition, role
     return result.astype("boolean")
 
 
-def _numeric(episodes: pd.DataFrame, expression: str, kpi: KpiDefinition) -> pd.Series:
-    result = _evaluate(episodes, expression, kpi)
+def _numeric(episodes: pd.DataFrame, kpi: KpiDefinition) -> pd.Series:
+    result = _evaluate(episodes, kpi, "numerator")
     if pd.api.types.is_bool_dtype(result.dtype) or not pd.api.types.is_numeric_dtype(result.dtype):
         raise ConfigError(
-            f"KPI '{kpi.id}': numerator {expression!r} of a mean KPI must be numeric, "
+            f"KPI '{kpi.id}': numerator {kpi.numerator!r} of a mean KPI must be numeric, "
             f"but gives {result.dtype} values."
         )
     return result.astype("Float64").astype(float)
@@ -98,14 +90,14 @@ def _episode_flags(episodes: pd.DataFrame, kpi: KpiDefinition) -> pd.DataFrame:
     if kpi.has_population_denominator:
         in_denominator = pd.Series(True, index=episodes.index)
     else:
-        condition = _condition(episodes, str(kpi.denominator), kpi, "denominator")
+        condition = _condition(episodes, kpi, "denominator")
         in_denominator = condition.fillna(False).astype(bool)
     if kpi.unit == "mean":
-        values = _numeric(episodes, kpi.numerator, kpi).where(in_denominator)
+        values = _numeric(episodes, kpi).where(in_denominator)
         hit = pd.Series(False, index=episodes.index)
         missing = in_denominator & values.isna()
     else:
-        condition = _condition(episodes, kpi.numerator, kpi, "numerator")
+        condition = _condition(episodes, kpi, "numerator")
         hit = condition.fillna(False).astype(bool) & in_denominator
         missing = condition.isna().astype(bool) & in_denominator
         values = pd.Series(np.nan, index=episodes.index)

@@ -1,23 +1,24 @@
 """KPI definitions: the declarative description of each indicator, read from ``evaluation.yml``.
 
-A KPI is data, not code: an id, a plain-English title, a numerator and a denominator written as
-pandas expressions over the episode table, a unit, an optional target with its direction and
-source, and the reporting levels. One generic calculator (:func:`evalkit.kpi.compute_kpis`)
-turns any definition into numbers. When ``evaluation.yml`` has no ``kpis:`` list, the packaged
-default set (``evalkit/kpis_default.yml``, documented in ``docs/kpis.md``) is used.
+A KPI is data, not code: an id, a plain-English title, a numerator and a denominator written in
+evalkit's expression language (:mod:`evalkit.expressions`) over the episode table, a unit, an
+optional target with its direction and source, and the reporting levels. One generic
+calculator (:func:`evalkit.kpi.compute_kpis`) turns any definition into numbers. When
+``evaluation.yml`` has no ``kpis:`` list, the packaged default set
+(``evalkit/kpis_default.yml``, documented in ``docs/kpis.md``) is used.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from importlib.resources import files
 from typing import Any
 
 import yaml
 
 from evalkit.errors import ConfigError
+from evalkit.expressions import Expression, parse_expression
 
 __all__ = [
     "ALL_EPISODES",
@@ -54,8 +55,9 @@ class KpiDefinition:
         Plain-English name a commissioner reads.
     numerator : str
         For ``proportion``, ``count`` and ``rate_per_100k``: a true/false condition over the
-        episode table (a pandas expression such as ``"wemwbs_change >= 3"``, a boolean column
-        name, or ``"all"``). For ``mean``: a numeric expression (usually a column) to average.
+        episode table (an expression such as ``"wemwbs_change >= 3"``, a boolean column
+        name, or ``"all"``; the language is :mod:`evalkit.expressions`). For ``mean``: a
+        numeric expression (usually a column) to average.
     denominator : str or float
         A condition selecting the episodes the KPI is about (``"all"``, a boolean column, an
         expression), or a number: a fixed population for the whole service (e.g. local adult
@@ -69,6 +71,8 @@ class KpiDefinition:
         Levels the KPI is reported at.
     target_source : str or None
         Where the target comes from (a national standard, or "placeholder: local target").
+    origin : str or None
+        Where the definition was written (``"evaluation.yml kpis[2]"``), named in messages.
 
     Examples
     --------
@@ -88,6 +92,7 @@ class KpiDefinition:
     direction: str = "higher"
     levels: tuple[str, ...] = LEVELS
     target_source: str | None = None
+    origin: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         where = f"KPI '{self.id}'"
@@ -138,20 +143,37 @@ class KpiDefinition:
                     f"{where}: a proportion target is a fraction from 0 to 1 "
                     f"(got {self.target:g}; write 50% as 0.5)."
                 )
-        for expression in self.expressions():
-            expression_columns(expression, kpi_id=self.id)
+        for role in self.roles():
+            self.expression(role)  # refuses anything outside the expression language
 
     @property
     def has_population_denominator(self) -> bool:
         """True when the denominator is a fixed number rather than a condition."""
         return not isinstance(self.denominator, str)
 
+    def roles(self) -> list[str]:
+        """``numerator`` and, unless it is a population number, ``denominator``."""
+        return ["numerator"] if self.has_population_denominator else ["numerator", "denominator"]
+
     def expressions(self) -> list[str]:
         """The numerator and (if not a number) denominator expressions."""
-        exprs = [self.numerator]
-        if not self.has_population_denominator:
-            exprs.append(str(self.denominator))
-        return exprs
+        return [str(getattr(self, role)) for role in self.roles()]
+
+    def expression(self, role: str) -> Expression | None:
+        """The parsed numerator or denominator; ``None`` for the keyword ``"all"``.
+
+        Examples
+        --------
+        >>> kpi = KpiDefinition(id="k", title="K", numerator="wemwbs_change >= 3",
+        ...                     denominator="all", unit="proportion")
+        >>> sorted(kpi.expression("numerator").columns), kpi.expression("denominator")
+        (['wemwbs_change'], None)
+        """
+        text = str(getattr(self, role))
+        if text.strip() == ALL_EPISODES:
+            return None
+        where = f"{self.origin or 'KPI'} {role} (KPI '{self.id}')"
+        return parse_expression(text, where=where)
 
 
 def expression_columns(expression: str, *, kpi_id: str = "?") -> set[str]:
@@ -160,34 +182,24 @@ def expression_columns(expression: str, *, kpi_id: str = "?") -> set[str]:
     Parameters
     ----------
     expression : str
-        A pandas ``eval`` expression, a column name, or ``"all"``.
+        An expression in evalkit's language (:mod:`evalkit.expressions`), a column name, or
+        ``"all"``.
     kpi_id : str
         Named in the error message.
 
     Raises
     ------
-    ConfigError
-        If the expression is not valid syntax.
+    ExpressionError
+        If the expression is outside the language.
 
     Examples
     --------
     >>> sorted(expression_columns("wemwbs_change.notna() & (imd_quintile == 1)"))
     ['imd_quintile', 'wemwbs_change']
     """
-    text = expression.strip()
-    if text == ALL_EPISODES:
+    if expression.strip() == ALL_EPISODES:
         return set()
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise ConfigError(
-            f"KPI '{kpi_id}': expression {expression!r} is not valid ({exc.msg}). Write a pandas "
-            'condition such as "wemwbs_change >= 3" or a column name.'
-        ) from exc
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    return {
-        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called
-    }
+    return set(parse_expression(expression, where=f"KPI '{kpi_id}'").columns)
 
 
 def check_kpi_columns(kpis: Iterable[KpiDefinition], columns: Iterable[str]) -> None:
@@ -204,23 +216,19 @@ def check_kpi_columns(kpis: Iterable[KpiDefinition], columns: Iterable[str]) -> 
     ...                     unit="count")
     >>> check_kpi_columns([kpi], ["quit", "period"])
     """
-    available = set(columns)
+    available = list(columns)
     for kpi in kpis:
-        for expression in kpi.expressions():
-            unknown = sorted(expression_columns(expression, kpi_id=kpi.id) - available)
-            if unknown:
-                raise ConfigError(
-                    f"KPI '{kpi.id}': expression {expression!r} names column "
-                    f"'{unknown[0]}', which is not in the episode table. Check the spelling "
-                    'against docs/data-model.md ("The episode table").'
-                )
+        for role in kpi.roles():
+            expression = kpi.expression(role)
+            if expression is not None:
+                expression.check_columns(available)
 
 
-def _from_mapping(raw: Mapping[str, Any], position: int) -> KpiDefinition:
+def _from_mapping(raw: Mapping[str, Any], position: int, source: str) -> KpiDefinition:
     if not isinstance(raw, Mapping):
         raise ConfigError(f"kpis[{position}]: expected a mapping of settings, got {raw!r}.")
     label = f"KPI '{raw.get('id', f'#{position + 1}')}'"
-    allowed = {f.name for f in fields(KpiDefinition)}
+    allowed = {f.name for f in fields(KpiDefinition)} - {"origin"}
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ConfigError(
@@ -230,11 +238,13 @@ def _from_mapping(raw: Mapping[str, Any], position: int) -> KpiDefinition:
     missing = [key for key in _REQUIRED if raw.get(key) in (None, "")]
     if missing:
         raise ConfigError(f"{label}: required setting(s) {', '.join(missing)} missing.")
-    return KpiDefinition(**{key: raw[key] for key in raw})
+    return KpiDefinition(**{key: raw[key] for key in raw}, origin=f"{source} kpis[{position}]")
 
 
 def load_kpis(
     raw: Sequence[Mapping[str, Any] | KpiDefinition] | None = None,
+    *,
+    source: str = "evaluation.yml",
 ) -> list[KpiDefinition]:
     """Parse and check KPI definitions; ``None`` gives the packaged default set.
 
@@ -242,6 +252,9 @@ def load_kpis(
     ----------
     raw : list of mappings or KpiDefinition, optional
         Usually ``EvaluationConfig.kpis`` (the ``kpis:`` list of ``evaluation.yml``).
+    source : str
+        The file the list was read from, named in messages (the packaged defaults name
+        themselves).
 
     Returns
     -------
@@ -264,10 +277,11 @@ def load_kpis(
     if raw is None:
         text = files("evalkit").joinpath("kpis_default.yml").read_text(encoding="utf-8")
         raw = yaml.safe_load(text)["kpis"]
+        source = "kpis_default.yml"
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         raise ConfigError(f"kpis: expected a list of KPI definitions, got {raw!r}.")
     kpis = [
-        item if isinstance(item, KpiDefinition) else _from_mapping(item, i)
+        item if isinstance(item, KpiDefinition) else _from_mapping(item, i, source)
         for i, item in enumerate(raw)
     ]
     seen: set[str] = set()

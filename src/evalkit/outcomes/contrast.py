@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import StatisticsError
+from evalkit.expressions import evaluate
 from evalkit.outcomes.pairing import require_columns
 from evalkit.outcomes.regression import design_matrix, fit_ols_hc3, linear_contrast
 
@@ -56,14 +57,7 @@ def _context_mask(episodes: pd.DataFrame, context: str | pd.Series) -> pd.Series
         mask = context
         where = "the context Series"
     else:
-        try:
-            mask = episodes.eval(context)
-        except Exception as exc:  # pandas raises many types for a bad expression
-            raise StatisticsError(
-                f"context '{context}' could not be evaluated over the episode table: {exc}. "
-                "Write it as a pandas query over episode columns, e.g. "
-                "\"imd_quintile == 1 and delivery_mode == 'peer_led'\"."
-            ) from exc
+        mask = evaluate(episodes, context, where="context")
         where = f"context '{context}'"
     if not isinstance(mask, pd.Series) or not (
         pd.api.types.is_bool_dtype(mask.dtype) or mask.dropna().isin([True, False]).all()
@@ -103,7 +97,8 @@ def contrast(
         Episode column: a score or change score (``wemwbs_change``) or a 0/1 / True-False
         outcome (``quit_4wk_co``).
     context : str or Series
-        pandas query string over the episode table, or a boolean Series on its index. Episodes
+        A condition over the episode table in evalkit's expression language
+        (:mod:`evalkit.expressions`), or a boolean Series on its index. Episodes
         where it is missing (NA) are in neither group and are counted in ``note``.
     baseline : str, optional
         Baseline score column to adjust for (e.g. ``wemwbs_baseline``).

@@ -1,6 +1,7 @@
 """The quantitative link: does the outcome pattern a CMOC predicts show in the monitoring data?
 
-A CMOC may declare ``context_filter`` (a pandas query over the episode table, e.g.
+A CMOC may declare ``context_filter`` (a condition over the episode table in evalkit's
+expression language, :mod:`evalkit.expressions`, e.g.
 ``imd_quintile == 1 and delivery_mode == 'peer_led'``), ``outcome_measure`` (an episode column,
 e.g. ``wemwbs_change`` or ``quit_4wk_co``) and ``expected_direction`` (``higher``/``lower``).
 :func:`cmoc_outcome_link` compares the outcome inside the context with outside it through
@@ -20,11 +21,13 @@ evalkit only suggests: the evaluator's ``status`` is passed through untouched an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evalkit.errors import StatisticsError
+from evalkit.expressions import evaluate
 from evalkit.outcomes import contrast
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "PATTERNS",
     "SUGGESTED_STATUS",
     "baseline_for",
+    "cmoc_location",
     "cmoc_outcome_link",
     "label_pattern",
 ]
@@ -162,6 +166,23 @@ def _declared(value) -> bool:
     return not pd.isna(value) and str(value).strip() not in ("", "nan")
 
 
+def cmoc_location(cmoc: Mapping[str, Any]) -> str:
+    """Where a CMOC was written, for messages: its file and row when known, and its id.
+
+    Examples
+    --------
+    >>> cmoc_location({"cmoc_id": "CMOC2", "source_file": "qual/cmocs.csv", "source_row": 3})
+    'qual/cmocs.csv row 3 (CMOC CMOC2)'
+    >>> cmoc_location({"cmoc_id": "CMOC2"})
+    'CMOC CMOC2'
+    """
+    name = f"CMOC {cmoc.get('cmoc_id')}"
+    file, row = cmoc.get("source_file"), cmoc.get("source_row")
+    if isinstance(file, str) and file and row is not None and not pd.isna(row):
+        return f"{file} row {int(row)} ({name})"
+    return name
+
+
 def cmoc_outcome_link(
     cmocs: pd.DataFrame,
     episodes: pd.DataFrame,
@@ -238,17 +259,18 @@ def cmoc_outcome_link(
             rows.append(record)
             continue
         outcome = str(cmoc["outcome_measure"]).strip()
-        where = f"CMOC {cmoc['cmoc_id']}"
+        where = cmoc_location(cmoc)
         if outcome not in episodes.columns:
             raise StatisticsError(
                 f"{where}: outcome_measure {outcome!r} is not a column of the episode table "
                 "(see docs/data-model.md for the episode columns)."
             )
+        context = evaluate(episodes, str(cmoc["context_filter"]), where=f"{where} context_filter")
         try:
             result = contrast(
                 episodes,
                 outcome,
-                str(cmoc["context_filter"]),
+                context,
                 baseline=baselines.get(outcome, baseline_for(outcome, list(episodes.columns))),
                 covariates=covariates,
                 min_n=min_n,

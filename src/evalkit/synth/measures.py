@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.expressions import evaluate
 from evalkit.schema import MEASURES, TIMEPOINTS
 from evalkit.synth.participants import QUIT_OUTCOMES, Cohort, by_quintile
 from evalkit.synth.truths import PLANTED
@@ -222,7 +223,8 @@ def _wemwbs_change(cohort: Cohort) -> np.ndarray:
     change = np.full(len(cohort), PLANTED.wemwbs_gain)
     for effect in PLANTED.effects:
         if effect.outcome_measure == "wemwbs_change" and effect.difference:
-            mask = episodes.eval(effect.context_filter).to_numpy(dtype=bool)
+            where = f"planted effect on {effect.outcome_measure}"
+            mask = evaluate(episodes, effect.context_filter, where=where).to_numpy(dtype=bool)
             change += effect.difference * mask
     return change
 

@@ -6,8 +6,9 @@ more (and by how much), a planted null, the follow-up gradient by deprivation, 4
 delivery mode, and which CMO configurations hold in the numbers and which the qualitative story
 gets wrong. The generator reads these values; nothing is repeated elsewhere.
 
-Filters are pandas query strings over the episode table (docs/data-model.md), so a test can write
-``episodes.query(effect.context_filter)``.
+Filters are conditions over the episode table in evalkit's expression language
+(:mod:`evalkit.expressions`, columns in docs/data-model.md), so a test can write
+``evaluate(episodes, effect.context_filter)``.
 
 Examples
 --------
@@ -36,7 +37,7 @@ class PlantedEffect:
     outcome_measure : str
         Episode-table column the difference is on (``wemwbs_change``, ``quit_4wk_co`` ...).
     context_filter, comparison_filter : str
-        pandas query strings over the episode table selecting the two groups.
+        Conditions over the episode table (:mod:`evalkit.expressions`) selecting the two groups.
     population : str
         Which episodes the comparison is made among, in plain English.
     difference : float
