@@ -15,6 +15,7 @@ import bisect
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +35,7 @@ __all__ = [
     "mask_identifier",
     "round_counts",
     "scan_html",
+    "scan_live_markup",
     "show_table",
     "suppress",
     "suppression_mask",
@@ -728,3 +730,87 @@ def scan_html(paths: Iterable[str | Path], identifiers: pd.DataFrame) -> pd.Data
     found = pd.DataFrame(hits, columns=["file", "line", "kind", "value"])
     found["value"] = found["value"].map(mask_identifier)
     return found.astype({"line": "int64"})
+
+
+#: Elements that run code, load other documents or send data: never in a report page.
+LIVE_ELEMENTS = frozenset(
+    {
+        "script",
+        "iframe",
+        "frame",
+        "object",
+        "embed",
+        "applet",
+        "form",
+        "base",
+        "link",
+        "svg",
+        "math",
+        "template",
+        "portal",
+        "audio",
+        "video",
+        "source",
+        "track",
+    }
+)
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster"})
+_SAFE_DATA_URL = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,", re.IGNORECASE)
+_SAFE_URL = re.compile(r"^(https?:|mailto:|#|[\w./-]+\.html(#[\w-]*)?$)", re.IGNORECASE)
+
+
+class _LiveMarkup(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        if tag in LIVE_ELEMENTS:
+            self.found.append((line, f"<{tag}> element"))
+        if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
+            self.found.append((line, "<meta http-equiv> (a redirect or refresh)"))
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append((line, f"event-handler attribute {name}= on <{tag}>"))
+            elif name == "style" and value and re.search(r"url\(|expression\(", value, re.I):
+                self.found.append((line, f"style attribute loading a URL on <{tag}>"))
+            elif name in _URL_ATTRIBUTES and value is not None:
+                url = re.sub(r"[\x00-\x20]", "", value)
+                if not (_SAFE_URL.match(url) or (tag == "img" and _SAFE_DATA_URL.match(url))):
+                    self.found.append((line, f"{name}={url[:40]!r} on <{tag}>"))
+
+    handle_startendtag = handle_starttag
+
+
+def scan_live_markup(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Find markup in rendered pages that could run code or load something: the last guard
+    against user text (a site name, a CMOC, a quote) reaching a page as live HTML.
+
+    A report page holds text, tables, inline PNG figures and links to its sibling pages only.
+    Flagged: :data:`LIVE_ELEMENTS` (``<script>``, ``<iframe>``, ``<form>``, ...), any
+    ``on...=`` event-handler attribute, ``<meta http-equiv>``, and any link or source other
+    than ``http(s):``, ``mailto:``, an in-page ``#anchor``, a sibling ``.html`` page or an
+    inline ``data:image`` in ``<img>``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``file, line, what`` per finding; empty when clean.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> page = pathlib.Path(tempfile.mkdtemp()) / "p.html"
+    >>> _ = page.write_text('<p>ok <a href="02.html">next</a></p>\\n<img src=x onerror=alert(1)>')
+    >>> scan_live_markup([page])[["line", "what"]].to_dict("records")
+    [{'line': 2, 'what': "src='x' on <img>"}, {'line': 2, 'what': 'event-handler attribute \
+onerror= on <img>'}]
+    """
+    rows = []
+    for path in map(Path, paths):
+        parser = _LiveMarkup()
+        parser.feed(path.read_text(encoding="utf-8"))
+        parser.close()
+        rows += [{"file": str(path), "line": line, "what": what} for line, what in parser.found]
+    return pd.DataFrame(rows, columns=["file", "line", "what"])

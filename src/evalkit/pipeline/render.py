@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import nh3
 import pandas as pd
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "render_body",
     "render_index_body",
     "render_page",
+    "safe_markdown",
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -53,6 +55,47 @@ def _css() -> str:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8")
 
 
+#: What Markdown renders to; anything else in a Markdown output is removed.
+_MARKDOWN_TAGS = {
+    *(f"h{level}" for level in range(1, 7)),
+    *("p", "br", "hr", "strong", "em", "b", "i", "del", "code", "pre", "blockquote"),
+    *("ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "span", "sup", "sub"),
+}
+_MARKDOWN_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+    **{f"h{level}": {"id"} for level in range(1, 7)},
+}
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown output of a notebook as HTML in which user text can never be live markup.
+
+    Report sentences are built from names and text evaluators and providers supply (sites,
+    providers, CMOC wording, quotes). A ``<`` in them is shown as text, not read as a tag, and
+    the HTML Markdown produces is then cleaned by the ammonia sanitiser (:mod:`nh3`): only the
+    tags Markdown makes, and links to ``http(s):`` or ``mailto:`` only.
+
+    Examples
+    --------
+    >>> safe_markdown("Site **<script>alert(1)</script>** and [x](javascript:alert(1))").strip()
+    '<p>Site <strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong> and <a>x</a></p>'
+    """
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune(text.replace("<", "&lt;"))
+    return nh3.clean(
+        rendered,
+        tags=_MARKDOWN_TAGS,
+        attributes=_MARKDOWN_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"},
+        link_rel=None,
+    )
+
+
 @functools.cache
 def html_exporter():
     """nbconvert's HTML exporter set up for code-free, offline pages (built once per process)."""
@@ -72,9 +115,11 @@ def html_exporter():
         "papermill-error-cell-tag",
     }
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove_output", "remove-output"}
-    return HTMLExporter(
+    exporter = HTMLExporter(
         config=config, extra_template_basedirs=[str(TEMPLATES)], template_name="evalkit"
     )
+    exporter.register_filter("safe_markdown", safe_markdown)
+    return exporter
 
 
 def humanise(name: str) -> str:

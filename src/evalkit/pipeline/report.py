@@ -41,6 +41,7 @@ from evalkit.disclosure import (
     identifiers_in_extract,
     is_scannable_client_id,
     scan_html,
+    scan_live_markup,
 )
 from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pipeline.cache import (
@@ -477,7 +478,7 @@ class _ReportRun:
         return site
 
     def scan(self, site: Path, identifiers: pd.DataFrame) -> dict[str, Any]:
-        """Refuse to publish pages that contain an identifier from the extracts."""
+        """Refuse to publish pages that contain an identifier from the extracts or live markup."""
         html_files = sorted(site.glob("*.html"))
         hits = scan_html(html_files, identifiers)
         if len(hits):
@@ -490,6 +491,16 @@ class _ReportRun:
                 f"not published: {len(hits)} identifier(s) from the extracts appear in the "
                 "rendered report; change the notebook to show counts, not rows.\n"
                 + "\n".join(shown + more)
+            )
+        live = scan_live_markup(html_files)
+        if len(live):
+            shown = [
+                f"  {Path(h.file).name} line {h.line}: {h.what}" for h in live.head(10).itertuples()
+            ]
+            raise DisclosureError(
+                f"not published: {len(live)} piece(s) of live markup (script, event handler or "
+                "unsafe link) in the rendered report; text from the data must reach a page "
+                "escaped.\n" + "\n".join(shown)
             )
         self.say(f"identifier scan: {len(html_files)} pages clean")
         client = identifiers["kind"] == "client_id"
