@@ -34,8 +34,8 @@ import time
 from pathlib import Path
 
 from evalkit.config import load_config
+from evalkit.demo import write_demo
 from evalkit.pipeline.manifest import read_manifest
-from evalkit.synth import write_demo
 
 BIN = Path(sys.executable).parent
 OUT = Path(__file__).parent / "out"
@@ -107,7 +107,7 @@ def main() -> None:
     print(f"{args.episodes:,} episodes generated in {generate:.1f} s; notebooks: {present}")
 
     prepare = (
-        "from evalkit.config import load_config; from evalkit.evaluation import "
+        "from evalkit.config import load_config; from evalkit.data.evaluation import "
         f"prepare_validated; prepare_validated(load_config({str(config_path)!r}))"
     )
     validate = timed([sys.executable, "-c", prepare], env)

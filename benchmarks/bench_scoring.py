@@ -6,7 +6,8 @@ per client and timepoint, one column per item, as the wide templates provide) an
 the median of 5 timed runs of scoring all four instruments, and the peak memory allocated
 while scoring (tracemalloc, in a separate untimed run). Results go in ``docs/performance.md``.
 
-It also times the route :func:`evalkit.episodes.build_episodes` takes (pivot the long table once,
+It also times the route :func:`evalkit.data.episodes.build_episodes` takes (pivot the long table
+once,
 then score the wide items) and ``build_episodes`` itself on 100,000 episodes.
 
 Options: ``--episodes N`` (default 1,000,000), ``--long-episodes N`` (default 1,000,000; the long
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 import evalkit.instruments as ins
-from evalkit.episodes import build_episodes
+from evalkit.data.episodes import build_episodes
 
 INSTRUMENTS = ("wemwbs", "swemwbs", "phq9", "gad7")
 ITEMS = list(dict.fromkeys(item for name in INSTRUMENTS for item in ins.get(name).items))

@@ -71,7 +71,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory):
-    from evalkit.synth import write_demo
+    from evalkit.demo import write_demo
 
     root = tmp_path_factory.mktemp("browser-demo")
     config_path = write_demo(root / "demo", episodes=DEMO_EPISODES)

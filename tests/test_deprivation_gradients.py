@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.deprivation_gradients import (
+from evalkit.errors import StatisticsError
+from evalkit.pages.reach.gradients import (
     GRADIENT_COLUMNS,
     GRADIENT_TEXT_COLUMNS,
     MAIN_OUTCOMES,
@@ -13,7 +14,6 @@ from evalkit.deprivation_gradients import (
     gradient_text_table,
     outcome_gradients,
 )
-from evalkit.errors import StatisticsError
 
 
 def graded_episodes(step, per_quintile=40, spread=2.0, seed=0):

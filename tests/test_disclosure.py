@@ -16,16 +16,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import linprog
 
-from evalkit.disclosure import (
-    identifiers_in_extract,
-    round_counts,
-    scan_html,
-    show_table,
-    suppress,
-    suppression_mask,
-    table_html,
-)
+from evalkit.disclosure.scan import identifiers_in_extract, scan_html
+from evalkit.disclosure.suppression import round_counts, suppress, suppression_mask
 from evalkit.errors import DisclosureError
+from evalkit.present.tables import show_table, table_html
 
 
 def lp_bounds(original: np.ndarray, hidden: np.ndarray, threshold: int = 8, targets=None):
@@ -206,7 +200,7 @@ def test_table_html_multiindex_rows_and_threshold_zero_shows_everything():
 
 def test_show_table_displays_even_inside_a_branch(monkeypatch):
     shown = []
-    monkeypatch.setattr("evalkit.disclosure.display", shown.append)
+    monkeypatch.setattr("evalkit.present.tables.display", shown.append)
     if True:  # a returned object would not be displayed here in a notebook
         show_table(pd.DataFrame({"n": [10, 20]}), caption="Counts")
     assert len(shown) == 1 and "<caption>Counts</caption>" in shown[0].data
@@ -335,7 +329,7 @@ def test_identifiers_from_typed_xlsx_cells_are_normalised_like_text(tmp_path):
 
 
 def test_identifiers_from_xlsx_are_those_openpyxl_reads(tmp_path):
-    from evalkit.disclosure import _identifiers_in_frame, _is_identifier_column
+    from evalkit.disclosure.scan import _identifiers_in_frame, _is_identifier_column
 
     xlsx = _typed_workbook(tmp_path / "north_participants.xlsx")
     by_openpyxl = _identifiers_in_frame(

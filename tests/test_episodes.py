@@ -10,7 +10,7 @@ import pytest
 
 import evalkit.instruments as ins
 from evalkit.config import EvaluationConfig
-from evalkit.episodes import build_episodes
+from evalkit.data.episodes import build_episodes
 from evalkit.errors import ValidationError
 
 # The contract, copied from docs/data-model.md "The episode table".

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from evalkit.equity import (
+from evalkit.equity.deprivation import (
     most_deprived_share,
     outcome_by_imd_quintile,
     reach_by_imd_quintile,

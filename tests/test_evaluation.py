@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from evalkit.data.evaluation import derive_columns, load_evaluation, period_of
+from evalkit.demo import write_demo
 from evalkit.errors import ConfigError
-from evalkit.evaluation import derive_columns, load_evaluation, period_of
-from evalkit.synth import write_demo
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.data.expressions import MAX_LENGTH, evaluate, parse_expression
+from evalkit.data.validate import validate_directory
+from evalkit.demo import write_demo
+from evalkit.demo.truths import PLANTED
 from evalkit.errors import ConfigError, ExpressionError
-from evalkit.expressions import MAX_LENGTH, evaluate, parse_expression
 from evalkit.kpi import compute_kpis, load_kpis
 from evalkit.outcomes import contrast
 from evalkit.realist.link import cmoc_outcome_link
-from evalkit.synth import write_demo
-from evalkit.synth.truths import PLANTED
-from evalkit.validate import validate_directory
 
 FRAME = pd.DataFrame(
     {
@@ -255,7 +255,7 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_episodes(demo):
-    from evalkit.evaluation import load_evaluation
+    from evalkit.data.evaluation import load_evaluation
 
     return load_evaluation(demo / "evaluation.yml").episodes
 

@@ -18,10 +18,10 @@ import pandas as pd
 import papermill
 import pytest
 
-from evalkit.evaluation import _preloaded, load_evaluation, preload_evaluation
-from evalkit.pipeline.kernel_server import KernelServer, KernelWarmup
-from evalkit.pipeline.kernels import KERNEL_NAME, notebook_imports, write_kernelspec
-from evalkit.synth import write_demo
+from evalkit.data.evaluation import _preloaded, load_evaluation, preload_evaluation
+from evalkit.demo import write_demo
+from evalkit.pipeline.kernels.kernelspec import KERNEL_NAME, notebook_imports, write_kernelspec
+from evalkit.pipeline.kernels.server import KernelServer, KernelWarmup
 
 
 def notebook(path: Path, *sources: str) -> Path:
@@ -63,13 +63,14 @@ def dump(out: Path) -> str:
 def test_notebook_imports_reads_every_code_cell_and_ipython_syntax(tmp_path):
     first = notebook(
         tmp_path / "a.ipynb",
-        "%matplotlib inline\nimport os.path, json as j\nfrom evalkit.viz import show_figure",
+        "%matplotlib inline\nimport os.path, json as j\n"
+        "from evalkit.present.figures import show_figure",
         "!echo hi\nfrom . import sibling\nif True:\n    import fractions",
         "this is not python (",
     )
     second = notebook(tmp_path / "b.ipynb", "import json\nfrom decimal import Decimal")
     assert notebook_imports([first, second]) == (
-        "os.path", "json", "evalkit.viz", "fractions", "decimal",
+        "os.path", "json", "evalkit.present.figures", "fractions", "decimal",
     )  # fmt: skip
 
 

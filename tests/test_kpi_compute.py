@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import ConfigError, ValidationError
 from evalkit.kpi import KPI_COLUMNS, compute_kpis, rag_status
-from evalkit.kpi.intervals import byars_ci
+from evalkit.stats.intervals import byars_ci
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kpi" / "episodes_small.csv"
 BOOLEAN_COLUMNS = [

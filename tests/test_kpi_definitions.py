@@ -62,7 +62,7 @@ def test_default_targets_follow_the_reference():
 def test_default_yaml_marks_every_unsourced_target_as_placeholder():
     from importlib.resources import files
 
-    text = files("evalkit").joinpath("kpis_default.yml").read_text(encoding="utf-8")
+    text = files("evalkit.kpi").joinpath("kpis_default.yml").read_text(encoding="utf-8")
     for kpi in yaml.safe_load(text)["kpis"]:
         if kpi["target"] is not None and kpi["id"] not in {"iapt_recovery", "co_validation"}:
             block = text[text.index(f"id: {kpi['id']}") :].split("- id:")[0]

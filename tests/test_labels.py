@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.data.schema import TABLES
 from evalkit.errors import ValidationError
-from evalkit.labels import (
+from evalkit.present.labels import (
     NOT_RECORDED,
     VALUE_LABELS,
     column_label,
@@ -15,7 +16,6 @@ from evalkit.labels import (
     value_label,
     value_order,
 )
-from evalkit.schema import TABLES
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 
 from evalkit.errors import ConfigError
 from evalkit.kpi import compute_kpis, load_kpis
-from evalkit.lifestyle_indicators import (
+from evalkit.pages.lifestyle_kpis.indicators import (
     LIFESTYLE_SECTIONS,
     SUPPORTING_INDICATORS,
     LifestyleSection,

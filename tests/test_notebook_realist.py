@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from notebook_pages import run_page, visible_text
 
-from evalkit.synth import write_demo
+from evalkit.demo import write_demo
 
 # Words a commissioner must never meet: raw codes, column names, missing-value markers.
 RAW = re.compile(

@@ -14,8 +14,8 @@ import re
 import pytest
 from notebook_pages import run_page, visible_text
 
-from evalkit.evaluation import load_evaluation
-from evalkit.synth import write_demo
+from evalkit.data.evaluation import load_evaluation
+from evalkit.demo import write_demo
 
 # Words a commissioner must never meet: raw codes, column names, missing-value markers.
 RAW = re.compile(
@@ -55,7 +55,7 @@ def test_page_runs_records_its_figures_and_reads_in_plain_english(demo, site, pe
     figures = {f["key"]: f for f in json.loads((out_dir / "key_figures.json").read_text())}
     assert set(figures) == KEYS
 
-    # The same quantities from the episode table (built by evalkit.episodes, not by the page).
+    # The same quantities from the episode table (built by evalkit.data.episodes, not by the page).
     episodes = load_evaluation(demo, period=period, site=site).episodes
     change = episodes["wemwbs_change"].dropna()
     mean_change = figures["wemwbs_mean_change"]

@@ -7,7 +7,7 @@ import re
 import pytest
 from notebook_pages import run_page, visible_text
 
-from evalkit.synth import write_demo
+from evalkit.demo import write_demo
 
 KEYS = {
     "01_reach_and_equity": {"episodes", "start_rate", "share_most_deprived", "reach_ratio_q1"},

@@ -1,13 +1,13 @@
-"""On the synthetic demo (n = 20,000 episodes) the planted truths of evalkit.synth are recovered."""
+"""On the synthetic demo (n = 20,000 episodes) the planted truths of evalkit.demo are recovered."""
 
 import numpy as np
 import pytest
 
-from evalkit.episodes import build_episodes
-from evalkit.evaluation import derive_columns
+from evalkit.data.episodes import build_episodes
+from evalkit.data.evaluation import derive_columns
+from evalkit.demo import PLANTED, generate
 from evalkit.instruments.scoring import score
 from evalkit.outcomes import attrition, contrast, for_whom
-from evalkit.synth import PLANTED, generate
 
 N_EPISODES = 20_000
 BASELINES = {"wemwbs_change": "wemwbs_baseline"}

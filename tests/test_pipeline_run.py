@@ -27,8 +27,8 @@ import evalkit
 from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pipeline import run_report
 from evalkit.pipeline.execute import NotebookTask, execute_and_render
-from evalkit.pipeline.kernel_server import KernelServer, KernelWarmup
-from evalkit.pipeline.kernels import write_kernelspec
+from evalkit.pipeline.kernels.kernelspec import write_kernelspec
+from evalkit.pipeline.kernels.server import KernelServer, KernelWarmup
 
 # One worker runs this whole module under pytest-xdist, so the cold run is built once.
 pytestmark = pytest.mark.xdist_group("pipeline_run")

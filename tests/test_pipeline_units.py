@@ -18,12 +18,12 @@ from evalkit.pipeline import init_evaluation
 from evalkit.pipeline.cache import FileHashes, NotebookCache, cache_key, sha256_file
 from evalkit.pipeline.execute import NotebookTask, execute_and_render
 from evalkit.pipeline.inputs import files_in_groups, periods_in_extract
-from evalkit.pipeline.keyfigures import KEY_FIGURE_COLUMNS, read_key_figures, record
 from evalkit.pipeline.parameters import REPORT_PARAMETERS, check_parameters
 from evalkit.pipeline.publish import ReportLock, publish
 from evalkit.pipeline.render import format_key_figures, notebook_title, render_page
 from evalkit.pipeline.report import resolve_notebooks_dir, resolve_period
 from evalkit.pipeline.settings import PipelineSettings
+from evalkit.present.keyfigures import KEY_FIGURE_COLUMNS, read_key_figures, record
 
 REPO_NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 PASSED = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from evalkit.templates import write_templates
+from evalkit.data.templates import write_templates
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit.quality import (
+from evalkit.pages.data_quality import (
     completeness,
     data_vintage,
     issues_by_rule,

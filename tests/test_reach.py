@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import ConfigError, ValidationError
-from evalkit.reach import (
+from evalkit.pages.reach.referrals import (
     REFERRAL_COLUMNS,
     TARGET_SHARE_COLUMNS,
     TREND_COLUMNS,

@@ -1,6 +1,6 @@
 """Acceptance on the synthetic evaluation: planted CMOC truths are recovered, quotes are clean.
 
-The expectations are the generator's planted truths (:data:`evalkit.synth.PLANTED`), declared
+The expectations are the generator's planted truths (:data:`evalkit.demo.PLANTED`), declared
 independently of evalkit.realist: ``holds_in_numbers`` per CMOC and the planted strength of the
 qualitative evidence.
 
@@ -17,10 +17,10 @@ import re
 
 import pytest
 
-from evalkit.episodes import build_episodes
-from evalkit.evaluation import derive_columns
+from evalkit.data.episodes import build_episodes
+from evalkit.data.evaluation import derive_columns
+from evalkit.demo import DEFAULT_SEED, PLANTED, generate
 from evalkit.realist import DEFAULT_CLIENT_ID_PATTERN, cmoc_evidence, cmoc_outcome_link
-from evalkit.synth import DEFAULT_SEED, PLANTED, generate
 
 
 def link_for(episodes_n: int, seed: int):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import ValidationError
-from evalkit.report_figures import population_comparison_plot, trend_plot
+from evalkit.present.report_figures import population_comparison_plot, trend_plot
 
 
 @pytest.fixture(autouse=True)

@@ -11,12 +11,12 @@ import pytest
 from notebook_pages import run_page
 
 from evalkit.config import load_config
-from evalkit.evaluation import load_evaluation
+from evalkit.data.evaluation import load_evaluation
+from evalkit.demo import write_demo
 from evalkit.instruments import score
 from evalkit.outcomes import attrition
 from evalkit.pipeline import run_report
-from evalkit.pipeline.keyfigures import read_key_figures, record
-from evalkit.synth import write_demo
+from evalkit.present.keyfigures import read_key_figures, record
 
 pytestmark = pytest.mark.slow
 

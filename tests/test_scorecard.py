@@ -14,7 +14,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from evalkit.errors import StatisticsError, ValidationError
 from evalkit.kpi import KPI_COLUMNS, compute_kpis, load_kpis
-from evalkit.scorecard import (
+from evalkit.pages.lifestyle_kpis.scorecard import (
     NO_DATA,
     NOT_SHOWN,
     TEXT_COLUMNS,

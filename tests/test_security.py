@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evalkit.disclosure import scan_live_markup
+from evalkit.demo import write_demo
+from evalkit.disclosure.scan import scan_live_markup
 from evalkit.errors import DisclosureError
 from evalkit.pipeline import run_report
 from evalkit.pipeline.render import safe_markdown
-from evalkit.synth import write_demo
 
 SCRIPT = "<script>alert(1)</script>"
 HANDLER = '<img src=x onerror="alert(2)">'
@@ -170,7 +170,7 @@ def test_papermill_injects_parameters_as_literals(tmp_path):
 
 
 def test_quarantine_and_issue_files_cannot_run_formulas(tmp_path):
-    from evalkit.validate import validate_directory, write_validation
+    from evalkit.data.validate import validate_directory, write_validation
 
     extracts = tmp_path / "extracts"
     extracts.mkdir()

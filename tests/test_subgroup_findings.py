@@ -6,7 +6,7 @@ import pytest
 
 from evalkit.errors import StatisticsError
 from evalkit.outcomes import for_whom
-from evalkit.subgroup_findings import factor_tests, forest_rows, strongest_difference
+from evalkit.pages.wellbeing.subgroups import factor_tests, forest_rows, strongest_difference
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit.summary import (
+from evalkit.pages.summary import (
     HEADLINES,
     finding_sentence,
     headline_findings,
@@ -116,9 +116,9 @@ def test_what_works_table_keeps_the_evaluators_status_and_withheld_text():
 
 
 def test_cmoc_comparison_for_the_demo_matches_the_planted_truths(tmp_path):
-    from evalkit.evaluation import load_evaluation
-    from evalkit.summary import cmoc_comparison_for
-    from evalkit.synth import write_demo
+    from evalkit.data.evaluation import load_evaluation
+    from evalkit.demo import write_demo
+    from evalkit.pages.summary import cmoc_comparison_for
 
     ev = load_evaluation(write_demo(tmp_path / "d", episodes=10_000, seed=20261125))
     comparison = cmoc_comparison_for(ev).set_index("cmoc_id")

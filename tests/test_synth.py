@@ -1,8 +1,9 @@
-"""evalkit.synth writes a realistic, byte-reproducible evaluation folder with the contracted names.
+"""evalkit.demo writes a realistic, byte-reproducible evaluation folder with the contracted names.
 
-Names are checked against docs/data-model.md (the contract) and evalkit.schema; the messy faults
+Names are checked against docs/data-model.md (the contract) and evalkit.data.schema; the messy
+faults
 are checked by reading the written bytes independently (csv, openpyxl, zipfile) and, for the faults
-the validator must report, by running evalkit.validate on the folder.
+the validator must report, by running evalkit.data.validate on the folder.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import pandas as pd
 import pytest
 
 from evalkit.config import EvaluationConfig, load_config
+from evalkit.data.schema import TABLES
+from evalkit.data.validate import validate_directory
+from evalkit.demo import PLANTED, generate, write_demo
+from evalkit.demo.files import XlsxFile, write_file
 from evalkit.errors import ConfigError
-from evalkit.schema import TABLES
-from evalkit.synth import PLANTED, generate, write_demo
-from evalkit.synth.files import XlsxFile, write_file
-from evalkit.validate import validate_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_MODEL = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
@@ -118,17 +119,17 @@ def test_different_seed_gives_different_data(tmp_path, clean):
 
 def test_chunked_writing_gives_the_same_bytes(tmp_path, clean, monkeypatch):
     """A million episodes are written in chunks; chunk boundaries must not show in the files."""
-    monkeypatch.setattr("evalkit.synth.files.HEAD_ROWS", 50)
-    monkeypatch.setattr("evalkit.synth.files.CHUNK_ROWS", 120)
-    monkeypatch.setattr("evalkit.synth.files.XLSX_CHUNK_ROWS", 30)
+    monkeypatch.setattr("evalkit.demo.files.HEAD_ROWS", 50)
+    monkeypatch.setattr("evalkit.demo.files.CHUNK_ROWS", 120)
+    monkeypatch.setattr("evalkit.demo.files.XLSX_CHUNK_ROWS", 30)
     chunked = write_demo(tmp_path, episodes=EPISODES, seed=7).parent
     assert _files(chunked) == _files(clean)
 
 
 def test_messy_faults_reach_rows_beyond_the_head(tmp_path, monkeypatch):
     """File-wide faults (dd/mm dates, an extra column, a dropped column) apply to every chunk."""
-    monkeypatch.setattr("evalkit.synth.files.HEAD_ROWS", 1000)
-    monkeypatch.setattr("evalkit.synth.files.CHUNK_ROWS", 30)
+    monkeypatch.setattr("evalkit.demo.files.HEAD_ROWS", 1000)
+    monkeypatch.setattr("evalkit.demo.files.CHUNK_ROWS", 30)
     root = write_demo(tmp_path, episodes=3000, seed=7, messy=True).parent
     for path in (root / "extracts").glob("*.csv"):
         data = path.read_bytes()

@@ -1,4 +1,4 @@
-"""The synthetic evaluation shows what evalkit.synth.PLANTED says it does, and looks real.
+"""The synthetic evaluation shows what evalkit.demo.PLANTED says it does, and looks real.
 
 Outcomes are computed here with plain pandas straight from the canonical tables (not with evalkit's
 scorers), and compared with the planted values and with published reference facts
@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from evalkit.synth import PLANTED, generate
-from evalkit.synth.measures import spread_items
+from evalkit.demo import PLANTED, generate
+from evalkit.demo.measures import spread_items
 
 WEMWBS_ITEMS = [f"wemwbs_{i:02d}" for i in range(1, 15)]
 POPULATION_NORM = 49.4  # SHeS 2018, all adults (reference measures.md §1.6)

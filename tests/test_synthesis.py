@@ -1,4 +1,4 @@
-"""evalkit.synthesis: the realist synthesis page's numbers, quotes and wording.
+"""evalkit.pages.realist_synthesis: the realist synthesis page's numbers, quotes and wording.
 
 Expectations are independent of the code under test: counts worked out by hand from the small
 hand-written qualitative tables in ``tests/fixtures/synthesis/`` (each arithmetic step is in a
@@ -19,8 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalkit import realist, synthesis
+from evalkit import realist
 from evalkit.errors import ConfigError
+from evalkit.pages import realist_synthesis as synthesis
 
 FIXTURES = Path(__file__).parent / "fixtures" / "synthesis"
 REPO = Path(__file__).parent.parent

@@ -6,7 +6,7 @@ import pytest
 
 from evalkit.errors import StatisticsError
 from evalkit.instruments import iapt_outcomes
-from evalkit.talking_therapy_outcomes import TALKING_THERAPY_OUTCOMES, talking_therapy_rates
+from evalkit.pages.wellbeing.talking_therapy import TALKING_THERAPY_OUTCOMES, talking_therapy_rates
 
 
 def _flags(values) -> pd.array:

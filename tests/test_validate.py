@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from evalkit.config import EvaluationConfig
-from evalkit.validate import validate_directory, write_validation
+from evalkit.data.validate import validate_directory, write_validation
 
 P_HEADER = (
     "client_id,provider,site,strands,referral_source,referral_date,start_date,end_date,"
@@ -322,7 +322,7 @@ def test_cli_validate_exits_non_zero_on_errors(tmp_path):
 
 def test_messy_demo_every_planted_fault_is_reported(tmp_path):
     """The generator's --messy manifest lists each planted fault; each must be reported."""
-    from evalkit.synth import write_demo
+    from evalkit.demo import write_demo
 
     config_path = write_demo(tmp_path / "m", episodes=300, seed=3, messy=True)
     from evalkit.config import load_config
@@ -370,7 +370,7 @@ def test_messy_demo_every_planted_fault_is_reported(tmp_path):
 
 def test_clean_demo_validates_without_errors(tmp_path):
     from evalkit.config import load_config
-    from evalkit.synth import write_demo
+    from evalkit.demo import write_demo
 
     config_path = write_demo(tmp_path / "d", episodes=300, seed=3)
     result = validate_directory(config_path.parent, load_config(config_path))

@@ -1,4 +1,5 @@
-"""evalkit.viz: accessible HTML figures, generated alt text, and what each helper draws."""
+"""evalkit.present.figures: accessible HTML figures, generated alt text, and what each helper
+draws."""
 
 import base64
 import io
@@ -12,8 +13,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from evalkit import viz
 from evalkit.errors import EvalkitError, FigureError
+from evalkit.present import figures as viz
 
 matplotlib.use("Agg")
 
@@ -253,7 +254,8 @@ def test_alt_text_survives_nbconvert_html(tmp_path):
     from nbconvert import HTMLExporter
 
     code = (
-        "import matplotlib\nmatplotlib.use('Agg')\nimport pandas as pd\nfrom evalkit import viz\n"
+        "import matplotlib\nmatplotlib.use('Agg')\nimport pandas as pd\n"
+        "from evalkit.present import figures as viz\n"
         "t = pd.DataFrame({'g': ['A', 'B'], 'v': [0.4, 0.6], 'lo': [0.3, 0.5], 'hi': [0.5, 0.7]})\n"
         "fig = viz.bar_with_ci(t, 'g', 'v', 'lo', 'hi')\n"
         "viz.show_figure(fig, alt=viz.alt_text(fig), caption='Rates by group')"

@@ -11,7 +11,7 @@ from scipy import stats
 
 from evalkit.config import EvaluationConfig
 from evalkit.errors import StatisticsError
-from evalkit.wellbeing_change import (
+from evalkit.pages.wellbeing.change import (
     SENSITIVITY_METHODS,
     SYMPTOM_SCORES,
     WELLBEING_SCORES,

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalkit.disclosure import round_counts
+from evalkit.disclosure.suppression import round_counts
 from evalkit.errors import StatisticsError
-from evalkit.wording import (
+from evalkit.present.wording import (
     NOT_AVAILABLE,
     change_text,
     count_text,

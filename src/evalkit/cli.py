@@ -35,7 +35,7 @@ def templates(
     ),
 ) -> None:
     """Write provider templates (CSV, XLSX) and the data dictionary, generated from the schema."""
-    from evalkit.templates import write_templates
+    from evalkit.data.templates import write_templates
 
     for path in write_templates(out):
         typer.echo(f"wrote {path}")
@@ -51,7 +51,7 @@ def demo(
     ] = False,
 ) -> None:
     """Generate a synthetic multi-provider evaluation (data, qualitative coding, config)."""
-    from evalkit.synth import write_demo
+    from evalkit.demo import write_demo
 
     try:
         config = write_demo(out, episodes=episodes, seed=seed, messy=messy)
@@ -70,7 +70,7 @@ def validate(
     Exits with status 1 when any table has errors.
     """
     from evalkit.config import load_config
-    from evalkit.validate import format_issues, validate_directory, write_validation
+    from evalkit.data.validate import format_issues, validate_directory, write_validation
 
     config_path = directory / "evaluation.yml"
     try:

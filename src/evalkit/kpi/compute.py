@@ -22,7 +22,7 @@ from evalkit.kpi.definitions import (
     check_kpi_columns,
     load_kpis,
 )
-from evalkit.kpi.intervals import mean_ci, rate_ci, wilson_ci
+from evalkit.stats.intervals import mean_ci, rate_ci, wilson_ci
 
 __all__ = ["KPI_COLUMNS", "NOT_RECORDED", "compute_kpis", "rag_status"]
 
@@ -295,7 +295,7 @@ def _require(episodes: pd.DataFrame, columns: Sequence[str], purpose: str) -> No
     if missing:
         raise ValidationError(
             f"episode table has no column '{missing[0]}', needed for {purpose}. "
-            "Build it with evalkit.episodes.build_episodes (see docs/data-model.md)."
+            "Build it with evalkit.data.episodes.build_episodes (see docs/data-model.md)."
         )
 
 
@@ -407,7 +407,7 @@ def compute_kpis(
         plus ``provider``/``site`` for those levels, plus every column the KPIs name.
     kpis : list of mappings or KpiDefinition, optional
         Usually ``EvaluationConfig.kpis``; None uses the packaged default set
-        (``evalkit/kpis_default.yml``, described in docs/kpis.md).
+        (``evalkit/kpi/kpis_default.yml``, described in docs/kpis.md).
     levels : sequence of {"service", "provider", "site"}
         Levels to report; each KPI is reported at the levels it lists and that are asked for.
     periods : sequence of str, optional

@@ -1,11 +1,11 @@
 """KPI definitions: the declarative description of each indicator, read from ``evaluation.yml``.
 
 A KPI is data, not code: an id, a plain-English title, a numerator and a denominator written in
-evalkit's expression language (:mod:`evalkit.expressions`) over the episode table, a unit, an
+evalkit's expression language (:mod:`evalkit.data.expressions`) over the episode table, a unit, an
 optional target with its direction and source, and the reporting levels. One generic
 calculator (:func:`evalkit.kpi.compute_kpis`) turns any definition into numbers. When
 ``evaluation.yml`` has no ``kpis:`` list, the packaged default set
-(``evalkit/kpis_default.yml``, documented in ``docs/kpis.md``) is used.
+(``evalkit/kpi/kpis_default.yml``, documented in ``docs/kpis.md``) is used.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
+from evalkit.data.expressions import Expression, parse_expression
 from evalkit.errors import ConfigError
-from evalkit.expressions import Expression, parse_expression
 
 __all__ = [
     "ALL_EPISODES",
@@ -56,7 +56,7 @@ class KpiDefinition:
     numerator : str
         For ``proportion``, ``count`` and ``rate_per_100k``: a true/false condition over the
         episode table (an expression such as ``"wemwbs_change >= 3"``, a boolean column
-        name, or ``"all"``; the language is :mod:`evalkit.expressions`). For ``mean``: a
+        name, or ``"all"``; the language is :mod:`evalkit.data.expressions`). For ``mean``: a
         numeric expression (usually a column) to average.
     denominator : str or float
         A condition selecting the episodes the KPI is about (``"all"``, a boolean column, an
@@ -182,7 +182,7 @@ def expression_columns(expression: str, *, kpi_id: str = "?") -> set[str]:
     Parameters
     ----------
     expression : str
-        An expression in evalkit's language (:mod:`evalkit.expressions`), a column name, or
+        An expression in evalkit's language (:mod:`evalkit.data.expressions`), a column name, or
         ``"all"``.
     kpi_id : str
         Named in the error message.
@@ -275,7 +275,7 @@ def load_kpis(
     True
     """
     if raw is None:
-        text = files("evalkit").joinpath("kpis_default.yml").read_text(encoding="utf-8")
+        text = files("evalkit.kpi").joinpath("kpis_default.yml").read_text(encoding="utf-8")
         raw = yaml.safe_load(text)["kpis"]
         source = "kpis_default.yml"
     if not isinstance(raw, Sequence) or isinstance(raw, str):

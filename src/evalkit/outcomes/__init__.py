@@ -9,7 +9,7 @@ One module per family of methods, each returning tidy DataFrames with documented
 * :mod:`evalkit.outcomes.sensitivity` — :func:`sensitivity` (complete case vs BOCF vs MICE);
 * :mod:`evalkit.outcomes.subgroups` — :func:`for_whom` (ANCOVA and mixed model by subgroup);
 * :mod:`evalkit.outcomes.contrast` — :func:`contrast` (outcome in a CMOC context vs the rest);
-* :mod:`evalkit.outcomes.regression` — the design matrices, fits and contrasts they share;
+The design matrices, fits and contrasts they share are in :mod:`evalkit.stats.regression`.
 """
 
 from evalkit.outcomes.attrition import (

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import StatisticsError
-from evalkit.kpi import wilson_ci
 from evalkit.outcomes.pairing import pair_timepoints, require_columns
+from evalkit.stats import wilson_ci
 
 __all__ = [
     "ATTRITION_COLUMNS",

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from evalkit.data.expressions import evaluate
 from evalkit.errors import StatisticsError
-from evalkit.expressions import evaluate
 from evalkit.outcomes.pairing import require_columns
-from evalkit.outcomes.regression import design_matrix, fit_ols_hc3, linear_contrast
+from evalkit.stats.regression import design_matrix, fit_ols_hc3, linear_contrast
 
 __all__ = ["CONTRAST_COLUMNS", "contrast"]
 
@@ -98,7 +98,7 @@ def contrast(
         outcome (``quit_4wk_co``).
     context : str or Series
         A condition over the episode table in evalkit's expression language
-        (:mod:`evalkit.expressions`), or a boolean Series on its index. Episodes
+        (:mod:`evalkit.data.expressions`), or a boolean Series on its index. Episodes
         where it is missing (NA) are in neither group and are counted in ``note``.
     baseline : str, optional
         Baseline score column to adjust for (e.g. ``wemwbs_baseline``).

@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from evalkit import instruments
+from evalkit.data.schema import TIMEPOINTS
 from evalkit.errors import StatisticsError
-from evalkit.schema import TIMEPOINTS
 
 __all__ = ["PAIRED_COLUMNS", "pair_timepoints", "require_columns"]
 

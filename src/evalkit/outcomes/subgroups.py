@@ -30,7 +30,7 @@ from statsmodels.stats.multitest import multipletests
 
 from evalkit.errors import StatisticsError
 from evalkit.outcomes.pairing import pair_timepoints, require_columns
-from evalkit.outcomes.regression import (
+from evalkit.stats.regression import (
     FittedModel,
     design_matrix,
     dummy_name,

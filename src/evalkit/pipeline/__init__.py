@@ -1,7 +1,7 @@
 """The report pipeline: run the notebooks (parallel, cached), render HTML, check, publish.
 
 ``run_report`` is what ``evalkit report`` calls; ``init_evaluation`` is ``evalkit init``.
-Notebooks record headline figures with :func:`evalkit.pipeline.keyfigures.record`.
+Notebooks record headline figures with :func:`evalkit.present.keyfigures.record`.
 See docs/pipeline.md.
 """
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalkit.errors import PipelineError
-from evalkit.pipeline.kernels import KERNEL_NAME
+from evalkit.pipeline.kernels.kernelspec import KERNEL_NAME
 
 __all__ = [
     "NotebookOutcome",
@@ -52,7 +52,7 @@ class NotebookTask:
         Values injected into the parameters cell.
     jupyter_path : Path
         Folder holding the pipeline's kernelspec (see
-        :func:`evalkit.pipeline.kernels.write_kernelspec`).
+        :func:`evalkit.pipeline.kernels.kernelspec.write_kernelspec`).
     execution_timeout : float or None
         Seconds one cell may run.
     """

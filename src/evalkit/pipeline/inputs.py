@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.data.evaluation import period_of
+from evalkit.data.readers import parse_dates
 from evalkit.errors import PipelineError
-from evalkit.evaluation import period_of
-from evalkit.io import parse_dates
 
 __all__ = ["extract_files", "files_in_groups", "is_participants_extract", "periods_in_extract"]
 
@@ -103,7 +103,7 @@ def periods_in_extract(path: str | Path) -> list[str]:
     ----------
     path : str or Path
         A participants CSV or XLSX with a ``referral_date`` column (dates as
-        :func:`evalkit.io.parse_dates` reads them; unreadable dates are ignored here and
+        :func:`evalkit.data.readers.parse_dates` reads them; unreadable dates are ignored here and
         reported by ``evalkit validate``).
 
     Returns

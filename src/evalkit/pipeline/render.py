@@ -262,7 +262,7 @@ def format_key_figures(
     Parameters
     ----------
     figures : pandas.DataFrame
-        Rows from :func:`evalkit.pipeline.keyfigures.read_key_figures`.
+        Rows from :func:`evalkit.present.keyfigures.read_key_figures`.
     threshold : int
         The disclosure threshold.
     round_to : int, optional
@@ -276,7 +276,7 @@ def format_key_figures(
 
     Examples
     --------
-    >>> from evalkit.pipeline.keyfigures import KEY_FIGURE_COLUMNS
+    >>> from evalkit.present.keyfigures import KEY_FIGURE_COLUMNS
     >>> rows = [["nb", "a", "Quit rate", 42.5, "%", 300, 37.0, 48.1],
     ...         ["nb", "b", "Quitters at site X", 5, "people", 5, None, None]]
     >>> [f["value"] for f in format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8)]

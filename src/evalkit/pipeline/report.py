@@ -10,7 +10,7 @@ Steps (each in the module named for it):
 4. Run the notebooks whose key changed, in parallel, longest first (by their last run time);
    notebooks that read other notebooks' key figures run after the rest (:mod:`.execute`).
 5. Assemble the pages, the index and ``manifest.json`` (:mod:`.render`, :mod:`.manifest`).
-6. Scan every page for identifiers from the extracts (:mod:`evalkit.disclosure`).
+6. Scan every page for identifiers from the extracts (:mod:`evalkit.disclosure.suppression`).
 7. Move the report into place (:mod:`.publish`).
 
 The published report is ``<out>/<period>/<site>/``; the cache is ``<out>/.cache/``; the
@@ -36,7 +36,7 @@ import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
-from evalkit.disclosure import (
+from evalkit.disclosure.scan import (
     IDENTIFIER_COLUMNS,
     identifiers_in_extract,
     is_scannable_client_id,
@@ -59,13 +59,13 @@ from evalkit.pipeline.inputs import (
     is_participants_extract,
     periods_in_extract,
 )
-from evalkit.pipeline.kernel_server import KernelServer, KernelWarmup
-from evalkit.pipeline.kernels import write_kernelspec
-from evalkit.pipeline.keyfigures import KEY_FIGURES_FILE, read_key_figures
+from evalkit.pipeline.kernels.kernelspec import write_kernelspec
+from evalkit.pipeline.kernels.server import KernelServer, KernelWarmup
 from evalkit.pipeline.manifest import MANIFEST_FILE, build_manifest, git_state
 from evalkit.pipeline.publish import ReportLock, build_folder, publish
 from evalkit.pipeline.render import render_index_body, render_page
 from evalkit.pipeline.settings import PipelineSettings
+from evalkit.present.keyfigures import KEY_FIGURES_FILE, read_key_figures
 
 __all__ = ["resolve_notebooks_dir", "resolve_period", "run_report", "site_folder"]
 
@@ -111,7 +111,8 @@ def site_folder(site: str) -> str:
 
 def resolve_period(config: EvaluationConfig, period: str, periods_with_data: set[str]) -> str:
     """The period to report: ``latest`` is the last configured period with referrals (the last
-    period in the data when none are configured, as :func:`evalkit.evaluation.load_evaluation`).
+    period in the data when none are configured, as
+    :func:`evalkit.data.evaluation.load_evaluation`).
 
     Parameters
     ----------

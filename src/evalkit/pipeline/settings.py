@@ -72,7 +72,7 @@ def _as_names(value: Any, where: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class PipelineSettings:
     """Input groups, the groups each notebook reads, the per-cell execution timeout, and whether
-    kernels are forked from a warm kernel server (:mod:`evalkit.pipeline.kernels`).
+    kernels are forked from a warm kernel server (:mod:`evalkit.pipeline.kernels.kernelspec`).
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """evalkit's own qualitative tables (CSV/XLSX templates) and loading whatever the config names.
 
-The templates (``data_templates/``, generated from :mod:`evalkit.schema`) are ``sources``,
+The templates (``data_templates/``, generated from :mod:`evalkit.data.schema`) are ``sources``,
 ``codebook``, ``codings`` and ``cmocs``, in the evaluation's ``qual/`` folder as ``<table>.csv`` or
 ``<table>.xlsx``. An optional ``qual/texts/<source_id>.txt`` (or ``qual/transcripts/``, as the
 synthetic demo writes) holds a source's full text: with it,
@@ -19,13 +19,13 @@ from typing import Any
 import pandas as pd
 
 from evalkit.config import EvaluationConfig
+from evalkit.data.schema import TABLES
 from evalkit.errors import ConfigError, QualImportError
 from evalkit.qual.code_kinds import CODE_KINDS, CodeKindRules, assign_code_kinds
 from evalkit.qual.codebook import build_codebook
 from evalkit.qual.project import QualProject
 from evalkit.qual.refiqda import read_qdc, read_qdpx
 from evalkit.qual.taguette import read_taguette
-from evalkit.schema import TABLES
 
 __all__ = [
     "CMOC_STATUSES",

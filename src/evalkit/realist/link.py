@@ -1,7 +1,7 @@
 """The quantitative link: does the outcome pattern a CMOC predicts show in the monitoring data?
 
 A CMOC may declare ``context_filter`` (a condition over the episode table in evalkit's
-expression language, :mod:`evalkit.expressions`, e.g.
+expression language, :mod:`evalkit.data.expressions`, e.g.
 ``imd_quintile == 1 and delivery_mode == 'peer_led'``), ``outcome_measure`` (an episode column,
 e.g. ``wemwbs_change`` or ``quit_4wk_co``) and ``expected_direction`` (``higher``/``lower``).
 :func:`cmoc_outcome_link` compares the outcome inside the context with outside it through
@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.data.expressions import evaluate
 from evalkit.errors import StatisticsError
-from evalkit.expressions import evaluate
 from evalkit.outcomes import contrast
 
 __all__ = [
@@ -199,7 +199,7 @@ def cmoc_outcome_link(
         The CMOC table (``cmoc_id``, ``programme_theory``, ``status``, and optionally
         ``context_filter``, ``outcome_measure``, ``expected_direction``).
     episodes : DataFrame
-        The episode table (:func:`evalkit.episodes.build_episodes`).
+        The episode table (:func:`evalkit.data.episodes.build_episodes`).
     min_n : int
         Fewest episodes with the outcome in each group (``realist.min_n`` in the config).
     covariates : sequence of str

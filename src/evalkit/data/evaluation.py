@@ -1,0 +1,356 @@
+"""One call that gives a notebook everything it analyses: :func:`load_evaluation`.
+
+Validation runs once per set of inputs: its clean tables, quarantine, issues and reconciliation
+are cached under ``<data_dir>/validated/`` together with the episode table, keyed by the SHA-256 of
+every input file, the instrument settings and evalkit's version. Parallel notebooks therefore
+read the same validated data instead of validating it six times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import evalkit
+from evalkit.config import EvaluationConfig, load_config
+from evalkit.data.schema import AGE_BANDS
+from evalkit.errors import ConfigError
+
+__all__ = [
+    "Evaluation",
+    "derive_columns",
+    "input_files",
+    "load_evaluation",
+    "period_of",
+    "preload_evaluation",
+    "prepare_validated",
+]
+
+_TABLES = ("participants", "sources", "codebook", "codings", "cmocs")
+
+
+@dataclass
+class Evaluation:
+    """The validated data of one report: a period (cumulative) and a site or the whole service.
+
+    Attributes
+    ----------
+    config : EvaluationConfig
+    period : str
+        The report period (``"YYYY-Qn"``); episodes referred in it or earlier are included.
+    site : str
+        ``"all"`` or one site.
+    participants, episodes : DataFrame
+        Clean rows in scope. ``episodes`` is one row per referral episode with scored outcomes.
+    measures : DataFrame
+        Clean measures of the episodes in scope; read on first use (most pages need only the
+        episode table, and the long measures table is the largest file).
+    qual : dict of DataFrame
+        ``sources``, ``codebook``, ``codings``, ``cmocs`` (clean rows).
+    reconciliation, issues : DataFrame
+        From validation of *all* inputs (see :mod:`evalkit.data.validate`).
+    quarantine : dict of DataFrame
+    input_files : list of Path
+        Every input file read.
+    """
+
+    config: EvaluationConfig
+    period: str
+    site: str
+    participants: pd.DataFrame
+    episodes: pd.DataFrame
+    qual: dict[str, pd.DataFrame]
+    reconciliation: pd.DataFrame
+    issues: pd.DataFrame
+    quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)
+    input_files: list[Path] = field(default_factory=list)
+    validated_dir: Path | None = None
+
+    @cached_property
+    def measures(self) -> pd.DataFrame:
+        """Clean measures of the episodes in scope (read from the validation cache once)."""
+        if self.validated_dir is None:
+            return pd.DataFrame(columns=["client_id", "timepoint", "date", "measure", "value"])
+        measures = pd.read_parquet(self.validated_dir / "clean" / "measures.parquet")
+        in_scope = measures["client_id"].isin(set(self.participants["client_id"]))
+        return measures[in_scope].reset_index(drop=True)
+
+    def copy(self) -> Evaluation:
+        """A new Evaluation whose tables are new DataFrames over the same data.
+
+        Under pandas' copy-on-write, changing a table of the copy leaves the original as it was
+        (and the other way round) without copying any data up front.
+        """
+        shallow = {
+            "participants": self.participants.copy(deep=False),
+            "episodes": self.episodes.copy(deep=False),
+            "qual": {name: table.copy(deep=False) for name, table in self.qual.items()},
+            "reconciliation": self.reconciliation.copy(deep=False),
+            "issues": self.issues.copy(deep=False),
+            "quarantine": {name: t.copy(deep=False) for name, t in self.quarantine.items()},
+            "input_files": list(self.input_files),
+        }
+        copied = replace(self, **shallow)
+        if "measures" in self.__dict__:
+            copied.__dict__["measures"] = self.measures.copy(deep=False)
+        return copied
+
+    @property
+    def scope(self) -> str:
+        """Plain-English scope, e.g. ``"North site, referrals to 2026-Q2"``."""
+        where = "whole service" if self.site == "all" else f"{self.site} site"
+        return f"{where}, referrals up to and including {self.period}"
+
+
+def period_of(dates: pd.Series) -> pd.Series:
+    """Calendar quarter of each date as ``"YYYY-Qn"`` (missing stays missing).
+
+    Examples
+    --------
+    >>> period_of(pd.Series(pd.to_datetime(["2026-01-05", "2026-07-01", None]))).tolist()
+    ['2026-Q1', '2026-Q3', None]
+    """
+    dates = pd.to_datetime(dates)
+    text = (
+        dates.dt.year.astype("Int64").astype("string")
+        + "-Q"
+        + dates.dt.quarter.astype("Int64").astype("string")
+    )
+    return text.astype(object).where(dates.notna(), None)
+
+
+def derive_columns(participants: pd.DataFrame) -> pd.DataFrame:
+    """Add ``period``, ``imd_quintile`` and (where missing) ``age_band`` to participants.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"referral_date": pd.to_datetime(["2026-02-01"]), "imd_decile": [3],
+    ...                   "age": [67], "age_band": [None]})
+    >>> derive_columns(p)[["period", "imd_quintile", "age_band"]].values.tolist()
+    [['2026-Q1', 2, '65-74']]
+    """
+    out = participants.copy()
+    out["period"] = period_of(out["referral_date"])
+    decile = pd.to_numeric(out.get("imd_decile"), errors="coerce")
+    out["imd_quintile"] = pd.array(np.ceil(decile / 2), dtype="Int64")
+    if "age" in out:
+        edges = [16, 25, 35, 45, 55, 65, 75, np.inf]
+        from_age = pd.cut(
+            pd.to_numeric(out["age"], errors="coerce"), edges, right=False, labels=AGE_BANDS
+        ).astype(object)
+        band = out["age_band"] if "age_band" in out else pd.Series(None, index=out.index)
+        out["age_band"] = band.where(band.notna(), from_age)
+        out["age_band"] = out["age_band"].where(out["age_band"].notna(), None)
+    return out
+
+
+def input_files(config: EvaluationConfig) -> list[Path]:
+    """Every file validation reads for this evaluation, sorted."""
+    from evalkit.data.validate import input_paths
+
+    return input_paths(config.data_dir)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_stats(config: EvaluationConfig, files: list[Path]) -> dict[str, object]:
+    """Size and modification time of every input, with the settings the cache key covers."""
+    found = {}
+    for path in files:
+        info = path.stat()
+        found[str(path.relative_to(config.data_dir))] = [info.st_size, info.st_mtime_ns]
+    return json.loads(
+        json.dumps(
+            {
+                "files": found,
+                "instruments": config.instruments,
+                "providers": config.providers,
+                "evalkit": evalkit.__version__,
+            },
+            default=str,
+        )
+    )
+
+
+def _cache_key(config: EvaluationConfig, files: list[Path]) -> str:
+    payload = {
+        "files": {str(p.relative_to(config.data_dir)): _sha256(p) for p in files},
+        "instruments": config.instruments,
+        "providers": config.providers,
+        "evalkit": evalkit.__version__,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def prepare_validated(config: EvaluationConfig) -> Path:
+    """Validate the inputs and build the episode table, unless the cache is already current.
+
+    The result is written to a temporary folder and renamed into ``validated/``, so parallel
+    readers never see a half-written cache.
+
+    Returns
+    -------
+    Path
+        The ``validated/`` folder.
+    """
+    from evalkit.data.episodes import build_episodes
+    from evalkit.data.validate import validate_directory, write_validation
+
+    files = input_files(config)
+    target = config.validated_dir
+    stamp, stats = target / "cache_key.txt", target / "cache_stats.json"
+    # fast path: same files with the same size and modification time as when the key was made
+    # (hashing every extract in every notebook's first cell cost ~0.6 s at 100,000 episodes)
+    current = _file_stats(config, files)
+    if stamp.exists() and stats.exists() and json.loads(stats.read_text()) == current:
+        return target
+    key = _cache_key(config, files)
+    if stamp.exists() and stamp.read_text() == key:
+        stats.write_text(json.dumps(current))
+        return target
+    result = validate_directory(config.data_dir, config)
+    work = Path(tempfile.mkdtemp(prefix=".validated-", dir=config.data_dir))
+    write_validation(result, work)
+    participants = derive_columns(result.tables["participants"])
+    episodes = build_episodes(participants, result.tables["measures"], config)
+    episodes.to_parquet(work / "episodes.parquet", index=False)
+    participants.to_parquet(work / "clean" / "participants.parquet", index=False)
+    (work / "cache_key.txt").write_text(key)
+    (work / "cache_stats.json").write_text(json.dumps(current))
+    old = None
+    if target.exists():
+        old = target.with_name(f".validated-old-{os.getpid()}")
+        target.rename(old)
+    try:
+        work.rename(target)
+    except OSError:  # another process published first: theirs is as good as ours
+        shutil.rmtree(work, ignore_errors=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def _resolve_period(config: EvaluationConfig, periods_in_data: pd.Series, period: str) -> str:
+    known = sorted(set(periods_in_data.dropna()))
+    if period == "latest":
+        candidates = [p for p in config.periods if p in known] or known
+        if not candidates:
+            raise ConfigError(f"{config.path}: no episodes with a referral date to report on.")
+        return candidates[-1]
+    if config.periods and period not in config.periods:
+        raise ConfigError(
+            f"{config.path}: period {period!r} is not one of the configured periods "
+            f"({', '.join(config.periods)})."
+        )
+    return period
+
+
+# Evaluations read ahead of the notebooks by the report pipeline's kernel servers
+# (see preload_evaluation): (config path, period, site) -> (what they were read from, evaluation).
+_preloaded: dict[tuple[str, str, str], tuple[tuple[object, ...], Evaluation]] = {}
+
+
+def _preload_key(config_path: str | Path, period: str, site: str) -> tuple[str, str, str]:
+    return str(Path(config_path).resolve()), period, site
+
+
+def _read_from(config: EvaluationConfig, folder: Path) -> tuple[object, ...]:
+    """What an evaluation was read from: the config file's size and modification time, and the
+    validated data's cache key (which covers the content of every input file)."""
+    info = config.path.stat()
+    return info.st_size, info.st_mtime_ns, (folder / "cache_key.txt").read_text()
+
+
+def preload_evaluation(config_path: str | Path, period: str, site: str) -> Evaluation:
+    """Read an evaluation (measures included) and keep it for :func:`load_evaluation`.
+
+    Used by the report pipeline's kernel servers (:mod:`evalkit.pipeline.kernels.kernelspec`): each
+    notebook's kernel is a fork of the server, so its ``load_evaluation`` with the same
+    arguments returns a copy of this one instead of reading the files again, as long as the
+    config file and the validated data are unchanged.
+
+    Returns
+    -------
+    Evaluation
+        The evaluation kept.
+    """
+    evaluation = load_evaluation(config_path, period=period, site=site)
+    evaluation.measures  # noqa: B018 - read now, so kernels do not each read it
+    stamp = _read_from(evaluation.config, evaluation.validated_dir)
+    _preloaded[_preload_key(config_path, period, site)] = (stamp, evaluation)
+    return evaluation
+
+
+def load_evaluation(
+    config_path: str | Path | EvaluationConfig, period: str = "latest", site: str = "all"
+) -> Evaluation:
+    """Load the validated, scored data of one report.
+
+    Parameters
+    ----------
+    config_path : str, Path or EvaluationConfig
+        The evaluation's ``evaluation.yml`` (or a loaded config).
+    period : str
+        ``"YYYY-Qn"`` or ``"latest"``. The report is cumulative: episodes referred in the period
+        or earlier (per-quarter trends use the ``period`` column).
+    site : str
+        ``"all"`` or a site name.
+
+    Returns
+    -------
+    Evaluation
+
+    Raises
+    ------
+    ConfigError
+        For an unknown period or site.
+    """
+    config = config_path if isinstance(config_path, EvaluationConfig) else load_config(config_path)
+    folder = prepare_validated(config)
+    if not isinstance(config_path, EvaluationConfig):
+        stamp, kept = _preloaded.get(_preload_key(config_path, period, site), (None, None))
+        if kept is not None and stamp == _read_from(config, folder):
+            return kept.copy()
+    tables = {t: pd.read_parquet(folder / "clean" / f"{t}.parquet") for t in _TABLES}
+    episodes = pd.read_parquet(folder / "episodes.parquet")
+    participants = tables["participants"]
+    period = _resolve_period(config, participants["period"], period)
+    in_scope = participants["period"].notna() & (participants["period"] <= period)
+    if site != "all":
+        sites = sorted(participants["site"].dropna().unique())
+        if site not in sites:
+            raise ConfigError(f"site {site!r} has no episodes; sites in the data: {sites}.")
+        in_scope &= participants["site"] == site
+    clients = set(participants.loc[in_scope, "client_id"])
+    quarantine = {
+        p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
+        for p in sorted((folder / "quarantine").glob("*.csv"))
+    }
+    return Evaluation(
+        config=config,
+        period=period,
+        site=site,
+        participants=participants[in_scope].reset_index(drop=True),
+        episodes=episodes[episodes["client_id"].isin(clients)].reset_index(drop=True),
+        qual={t: tables[t] for t in ("sources", "codebook", "codings", "cmocs")},
+        reconciliation=pd.read_csv(folder / "reconciliation.csv", keep_default_na=False),
+        issues=pd.read_csv(folder / "issues.csv", keep_default_na=False),
+        quarantine=quarantine,
+        input_files=input_files(config),
+        validated_dir=folder,
+    )

@@ -1,0 +1,1 @@
+"""Report pages: one module (or package) per notebook, returning display-ready blocks."""

@@ -1,0 +1,1 @@
+"""The lifestyle KPI page (03): the scorecard and each lifestyle section's indicators."""

@@ -1,0 +1,306 @@
+"""The executive summary: headline findings written from the figures each page recorded.
+
+Every report page records its headline numbers with :func:`evalkit.present.keyfigures.record`
+(value, unit, n, 95 % CI). This module turns them into plain-English sentences for the summary
+page, in a declared order of priority (:data:`HEADLINES`), and writes the limitations that
+follow from the data-quality figures. Nothing here computes a statistic: it only words figures
+computed, and tested, elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evalkit.present.wording import count_text
+
+__all__ = [
+    "HEADLINES",
+    "RECOMMENDATION_PROMPTS",
+    "Headline",
+    "finding_sentence",
+    "headline_findings",
+    "limitations",
+    "number_text",
+    "cmoc_comparison_for",
+    "what_works",
+]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A key figure that can headline the summary, and the question it answers."""
+
+    key: str
+    topic: str
+
+
+#: Key figures in order of priority for the executive summary (the first 8 present are used).
+HEADLINES: tuple[Headline, ...] = (
+    Headline("episodes", "Reach"),
+    Headline("share_most_deprived", "Reach into deprived areas"),
+    Headline("wemwbs_mean_change", "Wellbeing"),
+    Headline("wemwbs_meaningful_improvement_pct", "Wellbeing"),
+    Headline("for_whom_top_difference", "For whom"),
+    Headline("quit_4wk_co_rate", "Smoking"),
+    Headline("weight_loss_5pct_rate", "Weight"),
+    Headline("iapt_recovery_rate", "Talking therapies"),
+    Headline("kpis_green", "KPIs"),
+    Headline("cmocs_consistent", "What works, and why"),
+)
+
+
+def number_text(value: float, unit: str | None = None) -> str:
+    """Write a number as a commissioner reads it: sensible rounding, thousands separators.
+
+    Examples
+    --------
+    >>> number_text(1234.0, "people"), number_text(45.27, "%"), number_text(3.14159, "points")
+    ('1,234 people', '45%', '3.1 points')
+    >>> number_text(0.456), number_text(float("nan"), "%")
+    ('0.46', 'not available')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not available"
+    number = float(value)
+    if unit == "%":
+        digits = 0 if abs(number) >= 10 else 1
+    elif abs(number) >= 100:
+        digits = 0
+    elif abs(number) >= 1 or number == 0:
+        digits = 1 if not number.is_integer() else 0
+    else:
+        digits = 2
+    text = f"{number:,.{digits}f}"
+    if unit == "%":
+        return text + "%"
+    return f"{text} {unit}" if unit else text
+
+
+def finding_sentence(
+    figure: pd.Series | dict, threshold: int = 8, round_to: int | None = None
+) -> str:
+    """One sentence for a recorded figure: label, value, 95 % CI and the number of people.
+
+    Figures resting on fewer than ``threshold`` people are not shown (disclosure control), and
+    counts of people are rounded to the nearest ``round_to``, as the tables round them
+    (:func:`evalkit.present.wording.count_text`).
+
+    Examples
+    --------
+    >>> finding_sentence({"label": "Mean WEMWBS change", "value": 3.24, "unit": "points",
+    ...                   "ci_low": 2.81, "ci_high": 3.67, "n": 783})
+    'Mean WEMWBS change: 3.2 points (95% CI 2.8 to 3.7; 783 people).'
+    >>> finding_sentence({"label": "Quit rate", "value": 40.0, "unit": "%", "n": 5,
+    ...                   "ci_low": None, "ci_high": None})
+    'Quit rate: too few people to report (fewer than 8).'
+    >>> finding_sentence({"label": "Referred", "value": 1998, "unit": "people", "n": 1998},
+    ...                  round_to=5)
+    'Referred: 2,000 people.'
+    """
+    get = figure.get
+    n = get("n")
+    has_n = n is not None and not pd.isna(n)
+    if has_n and 0 < int(n) < threshold:
+        return f"{get('label')}: too few people to report (fewer than {threshold})."
+    value = get("value")
+    unit = get("unit")
+    if isinstance(value, str):
+        text = value
+    elif unit == "people":
+        text = f"{count_text(value, threshold=threshold, round_to=round_to)} people"
+    else:
+        text = number_text(value, unit)
+    details = []
+    low, high = get("ci_low"), get("ci_high")
+    if low is not None and high is not None and not pd.isna(low) and not pd.isna(high):
+        low_text = number_text(low, unit).removesuffix(f" {unit}") if unit else number_text(low)
+        high_text = number_text(high, unit).removesuffix(f" {unit}") if unit else number_text(high)
+        details.append(f"95% CI {low_text} to {high_text}")
+    if has_n and not (unit == "people" and value == n):  # "2,000 people (2,000 people)"
+        details.append(f"{count_text(n, threshold=threshold, round_to=round_to)} people")
+    suffix = f" ({'; '.join(details)})" if details else ""
+    return f"{get('label')}: {text}{suffix}."
+
+
+def headline_findings(
+    figures: pd.DataFrame, *, threshold: int = 8, round_to: int | None = None, limit: int = 8
+) -> pd.DataFrame:
+    """Pick up to ``limit`` headline figures in :data:`HEADLINES` order and word them.
+
+    Parameters
+    ----------
+    figures : DataFrame
+        Key figures as read by :func:`evalkit.present.keyfigures.read_key_figures`.
+    threshold : int
+        Disclosure threshold: figures on 1..threshold-1 people are withheld.
+    round_to : int, optional
+        Counts of people are rounded to the nearest multiple, as the tables round them.
+    limit : int
+        Most findings returned.
+
+    Returns
+    -------
+    DataFrame
+        ``topic, finding, key, notebook, n`` in priority order.
+
+    Examples
+    --------
+    >>> figs = pd.DataFrame([{"notebook": "02", "key": "wemwbs_mean_change", "label": "Mean change",
+    ...     "value": 3.0, "unit": "points", "n": 100, "ci_low": 2.0, "ci_high": 4.0}])
+    >>> headline_findings(figs)["finding"].tolist()
+    ['Mean change: 3 points (95% CI 2 to 4; 100 people).']
+    """
+    by_key = {row["key"]: row for _, row in figures.iterrows()}
+    rows = []
+    for headline in HEADLINES:
+        if headline.key not in by_key:
+            continue
+        figure = by_key[headline.key]
+        rows.append(
+            {
+                "topic": headline.topic,
+                "finding": finding_sentence(figure, threshold, round_to),
+                "key": headline.key,
+                "notebook": figure["notebook"],
+                "n": figure["n"],
+            }
+        )
+        if len(rows) == limit:
+            break
+    return pd.DataFrame(rows, columns=["topic", "finding", "key", "notebook", "n"])
+
+
+def limitations(figures: pd.DataFrame, *, threshold: int = 8) -> list[str]:
+    """Plain-English limitations that follow from the recorded data-quality figures.
+
+    Examples
+    --------
+    >>> figs = pd.DataFrame([{"key": "wemwbs_followup_rate", "value": 53.0, "n": 1466}])
+    >>> limitations(figs)[0][:60]
+    'Only 53% of people with a starting wellbeing score also had '
+    """
+    value = {row["key"]: row["value"] for _, row in figures.iterrows()}
+    notes = []
+    followup = value.get("wemwbs_followup_rate")
+    if followup is not None and not pd.isna(followup) and followup < 80:
+        notes.append(
+            f"Only {number_text(followup, '%')} of people with a starting wellbeing score also had "
+            "an end score, so the wellbeing results describe those who stayed in touch; the "
+            "sensitivity analyses on the wellbeing page show how much this could matter."
+        )
+    kept = value.get("records_kept_pct")
+    if kept is not None and not pd.isna(kept) and kept < 100:
+        notes.append(
+            f"{number_text(100 - kept, '%')} of the records providers sent failed validation and "
+            "were set aside; they are listed for providers to correct and are not in the results."
+        )
+    notes.append(
+        "The service has no comparison group: before/after change shows what happened to people "
+        "who used it, not how much of that change the service caused."
+    )
+    notes.append(
+        f"Counts below {threshold} are suppressed to protect privacy, so some small groups cannot "
+        "be reported separately."
+    )
+    return notes
+
+
+#: Questions the evaluator answers in their own words before the report goes out.
+RECOMMENDATION_PROMPTS: tuple[str, ...] = (
+    "Which findings should change how the service is commissioned or delivered next year?",
+    "Which groups are under-reached or benefit less, and what would reach them (see the equity "
+    "page)?",
+    "Which programme theories does the evidence support, and which should be refined or tested "
+    "further next period?",
+    "Which KPIs are red or amber, and is the target, the data or the delivery the problem?",
+    "What data gaps (follow-up, completeness) must providers close before the next report?",
+)
+
+
+def what_works(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The "what works, for whom, in what circumstances" table, one row per CMOC.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`evalkit.pages.realist_synthesis.cmoc_comparison` (small groups already withheld
+        there).
+
+    Returns
+    -------
+    DataFrame
+        ``CMOC, In what circumstances, What works and why, Outcome, Interview evidence,
+        What the numbers show, Evaluator's status``.
+
+    Examples
+    --------
+    >>> comparison = pd.DataFrame({"cmoc_id": ["C1"], "context": ["Face-to-face support"],
+    ...     "mechanism_resource": ["CO monitoring"], "mechanism_reasoning": ["accountability"],
+    ...     "outcome": ["More quits"], "n_sources": [6], "n_sites": [3],
+    ...     "pattern_text": ["The numbers agree"],
+    ...     "difference_text": ["12 percentage points higher (95% CI 5 to 19 higher)"],
+    ...     "status": ["initial"]})
+    >>> what_works(comparison).iloc[0]["What the numbers show"]
+    'The numbers agree: 12 percentage points higher (95% CI 5 to 19 higher)'
+    """
+    sources = comparison["n_sources"].fillna(0).astype(int)
+    sites = comparison["n_sites"].fillna(0).astype(int)
+    return pd.DataFrame(
+        {
+            "CMOC": comparison["cmoc_id"],
+            "In what circumstances": comparison["context"],
+            "What works and why": comparison["mechanism_resource"]
+            + " → "
+            + comparison["mechanism_reasoning"],
+            "Outcome": comparison["outcome"],
+            "Interview evidence": [
+                f"{n} source{'s' * (n != 1)}, {k} site{'s' * (k != 1)}"
+                for n, k in zip(sources, sites, strict=True)
+            ],
+            "What the numbers show": comparison["pattern_text"]
+            + ": "
+            + comparison["difference_text"],
+            "Evaluator's status": comparison["status"],
+        }
+    )
+
+
+def cmoc_comparison_for(ev) -> pd.DataFrame:
+    """The CMOC comparison of a report, as the realist page builds it (same scope and rules).
+
+    Parameters
+    ----------
+    ev : evalkit.data.evaluation.Evaluation
+
+    Returns
+    -------
+    DataFrame
+        :func:`evalkit.pages.realist_synthesis.cmoc_comparison`, or an empty frame when there are
+        no CMOCs.
+    """
+    from evalkit import realist
+    from evalkit.pages import realist_synthesis as synthesis
+
+    scope = synthesis.qualitative_in_scope(ev.qual, period=ev.period, site=ev.site)
+    if scope.cmocs.empty:
+        return pd.DataFrame(columns=list(synthesis.COMPARISON_COLUMNS))
+    min_n = int(ev.config.realist.get("min_n", 30))
+    sites = ev.config.sites
+    parts = (scope.cmocs, scope.codings, scope.sources, scope.codebook)
+    link = realist.cmoc_outcome_link(scope.cmocs, ev.episodes, min_n=min_n)
+    return synthesis.cmoc_comparison(
+        scope.cmocs,
+        link,
+        realist.cmoc_evidence(*parts, sites=sites),
+        realist.cmoc_site_matrix(*parts, sites=sites),
+        ev.episodes,
+        codings=scope.codings,
+        sources=scope.sources,
+        codebook=scope.codebook,
+        min_n=min_n,
+        threshold=ev.config.suppression_threshold,
+        round_to=ev.config.disclosure.get("round_to"),
+    )

@@ -1,0 +1,1 @@
+"""The wellbeing outcomes page (02): change in wellbeing, for whom, and talking therapies."""
