@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.config import load_config
+from evalkit.config import DisclosurePolicy, load_config
 from evalkit.errors import ConfigError
 from evalkit.pipeline.settings import PipelineSettings
 
@@ -18,7 +18,7 @@ def write(tmp_path, text):
 def test_minimal_config_gets_documented_defaults(tmp_path):
     cfg = load_config(write(tmp_path, "name: Demo\ndata_dir: data\n"))
     assert cfg.data_dir == (tmp_path / "data").resolve()
-    assert cfg.suppression_threshold == 8
+    assert cfg.disclosure.threshold == 8
     assert cfg.notebooks[0] == "00_data_quality" and cfg.notebooks[-1] == "05_summary"
 
 
@@ -42,7 +42,7 @@ def test_missing_name_and_bad_population_shares(tmp_path):
 
 def test_partial_disclosure_keeps_the_other_default(tmp_path):
     cfg = load_config(write(tmp_path, "name: D\ndata_dir: .\ndisclosure: {threshold: 10}\n"))
-    assert cfg.disclosure == {"threshold": 10, "round_to": 5}
+    assert cfg.disclosure == DisclosurePolicy(threshold=10, round_to=5)
 
 
 def test_pipeline_section_reaches_the_pipeline_settings(tmp_path):

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.config import EvaluationConfig, load_config
+from evalkit.config import DisclosurePolicy, EvaluationConfig, load_config
 from evalkit.errors import ConfigError, PipelineError
 from evalkit.pipeline import init_evaluation
 from evalkit.pipeline.cache import FileHashes, NotebookCache, cache_key, sha256_file
@@ -339,7 +339,7 @@ def test_init_writes_a_config_that_loads_and_never_overwrites(tmp_path):
     assert load_config(init_evaluation(tmp_path / "2026")).name == "2026"  # text, not a number
     config = init_evaluation(tmp_path / "live_well")
     loaded = load_config(config)
-    assert loaded.name == "live_well" and loaded.disclosure == {"threshold": 8, "round_to": 5}
+    assert loaded.name == "live_well" and loaded.disclosure == DisclosurePolicy(threshold=8, round_to=5)
     assert len(loaded.periods) == 4
     assert (tmp_path / "live_well" / "extracts").is_dir() and (
         tmp_path / "live_well" / "qual"

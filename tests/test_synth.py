@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evalkit.config import EvaluationConfig, load_config
+from evalkit.config import DisclosurePolicy, EvaluationConfig, load_config
 from evalkit.data.schema import TABLES
 from evalkit.data.validate import validate_directory
 from evalkit.demo import PLANTED, generate, write_demo
@@ -172,7 +172,7 @@ def test_folder_layout_and_config(clean):
     assert config.periods == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
     assert sorted(config.sites) == ["East", "North", "South", "West"]
     assert sum(config.population_imd_quintile_share.values()) == pytest.approx(1)
-    assert config.disclosure == {"threshold": 8, "round_to": 5}
+    assert config.disclosure == DisclosurePolicy(threshold=8, round_to=5)
     for table in ("sources", "codebook", "codings", "cmocs"):
         assert (clean / "qual" / f"{table}.csv").is_file()
     written = set(__import__("yaml").safe_load((clean / "evaluation.yml").read_text()))

@@ -6,15 +6,23 @@ Every key has a documented default except ``name`` and ``data_dir``. Unknown key
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import yaml
 
 from evalkit.errors import ConfigError
 
-__all__ = ["DEFAULT_NOTEBOOKS", "EvaluationConfig", "load_config", "write_config"]
+__all__ = [
+    "DEFAULT_NOTEBOOKS",
+    "DisclosurePolicy",
+    "EvaluationConfig",
+    "load_config",
+    "write_config",
+]
 
 DEFAULT_NOTEBOOKS = [
     "00_data_quality",
@@ -26,6 +34,46 @@ DEFAULT_NOTEBOOKS = [
 ]
 
 
+class DisclosurePolicy(pydantic.BaseModel):
+    """The small-number rule of a report: the one home of its threshold and rounding.
+
+    Every table, sentence, caption and key figure asks this policy whether a count may be shown
+    and how it is rounded; :mod:`evalkit.disclosure.suppression` applies it to tables.
+
+    Attributes
+    ----------
+    threshold : int
+        Smallest count that may be shown; counts 1 to ``threshold - 1`` are suppressed (zero
+        is shown).
+    round_to : int or None
+        Shown counts are rounded to the nearest multiple (halves up); None shows them exactly.
+
+    Examples
+    --------
+    >>> policy = DisclosurePolicy(threshold=8, round_to=5)
+    >>> policy.shown(0), policy.shown(7), policy.shown(8)
+    (True, False, True)
+    >>> policy.rounded(1233), policy.rounded(1234)
+    (1235, 1235)
+    """
+
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
+
+    threshold: int = 8
+    round_to: int | None = 5
+
+    def shown(self, n: float) -> bool:
+        """Whether a figure resting on ``n`` people may be shown: zero, or at least the
+        threshold."""
+        return n == 0 or n >= self.threshold
+
+    def rounded(self, n: float) -> int:
+        """A count as shown: rounded to the nearest ``round_to`` (halves up), else exact."""
+        if not self.round_to:
+            return int(n)
+        return int(math.floor(n / self.round_to + 0.5) * self.round_to)
+
+
 @dataclass
 class EvaluationConfig:
     """A parsed ``evaluation.yml``.
@@ -35,7 +83,7 @@ class EvaluationConfig:
     Examples
     --------
     >>> cfg = EvaluationConfig(name="Demo", data_dir=Path("."))
-    >>> cfg.disclosure["threshold"]
+    >>> cfg.disclosure.threshold
     8
     """
 
@@ -53,7 +101,7 @@ class EvaluationConfig:
         default_factory=lambda: {"quintiles": [1], "share": 0.30}
     )
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    disclosure: dict[str, Any] = field(default_factory=lambda: {"threshold": 8, "round_to": 5})
+    disclosure: DisclosurePolicy = field(default_factory=DisclosurePolicy)
     kpis: list[dict[str, Any]] | None = None
     qualitative: dict[str, Any] = field(default_factory=dict)
     realist: dict[str, Any] = field(default_factory=lambda: {"min_n": 30})
@@ -80,11 +128,6 @@ class EvaluationConfig:
     def qual_dir(self) -> Path:
         """Folder of qualitative inputs."""
         return self.data_dir / "qual"
-
-    @property
-    def suppression_threshold(self) -> int:
-        """Smallest count shown in a report; counts 1..threshold-1 are suppressed."""
-        return int(self.disclosure.get("threshold", 8))
 
 
 _FIELDS = set(EvaluationConfig.__dataclass_fields__) - {"path"}
@@ -149,9 +192,13 @@ def load_config(path: str | Path) -> EvaluationConfig:
             )
         raw["population_imd_quintile_share"] = shares
     defaults = EvaluationConfig(name="", data_dir=Path("."))
-    for key in ("disclosure", "realist", "target_most_deprived"):
+    for key in ("realist", "target_most_deprived"):
         if key in raw:
             raw[key] = {**getattr(defaults, key), **(raw[key] or {})}
+    try:
+        raw["disclosure"] = DisclosurePolicy(**(raw.get("disclosure") or {}))
+    except (pydantic.ValidationError, TypeError) as exc:
+        raise ConfigError(f"{path}: disclosure: {exc}") from None
     return EvaluationConfig(**raw, path=path.resolve())
 
 

@@ -1,23 +1,48 @@
-"""Data-quality figures: completeness, reconciliation by provider, issues by rule, data vintage.
+"""The data-quality page (00): every record accounted for, completeness, follow-up, vintage.
 
-These are the numbers of the data-quality page, so that a commissioner can judge how far the
-rest of the report can be trusted. Issue *values* are never summarised here (they may hold
-identifiers); only counts by rule, table and provider.
+The figures (:func:`completeness`, :func:`reconciliation_by_provider`, :func:`issues_by_rule`,
+:func:`data_vintage`) let a commissioner judge how far the rest of the report can be trusted;
+the page sections (:func:`scope`, :func:`records_accounted_for`, :func:`validation_problems`,
+:func:`episode_completeness`, :func:`follow_up`, :func:`lost_versus_followed_up`,
+:func:`vintage`, :func:`scoring_rules`) return them display-ready (:class:`~evalkit.present.
+blocks.Blocks`). Issue *values* are never summarised here (they may hold identifiers); only
+counts by rule, table and provider.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from evalkit import instruments
+from evalkit.data.evaluation import Evaluation
 from evalkit.data.schema import TABLES
+from evalkit.outcomes import attrition
+from evalkit.present.blocks import Blocks
+from evalkit.present.keyfigures import record
+from evalkit.present.labels import column_label, value_label
 
 __all__ = [
+    "FOLLOW_UP_CHARACTERISTICS",
     "completeness",
     "data_vintage",
+    "episode_completeness",
+    "follow_up",
+    "follow_up_table",
     "issues_by_rule",
+    "lost_versus_followed_up",
     "provider_of_file",
     "reconciliation_by_provider",
+    "records_accounted_for",
+    "scope",
+    "scoring_rules",
+    "validation_problems",
+    "vintage",
 ]
+
+#: Characteristics the follow-up comparison is broken down by.
+FOLLOW_UP_CHARACTERISTICS = ("provider", "imd_quintile", "sex", "age_band")
+#: Instruments whose missing-answer rule the page states.
+_STATED_RULES = ("wemwbs", "swemwbs", "phq9", "gad7")
 
 
 def completeness(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -147,3 +172,231 @@ def data_vintage(participants: pd.DataFrame, measures: pd.DataFrame) -> pd.DataF
     )
     out["latest_measure"] = latest_measure
     return out.reset_index()
+
+
+# --------------------------------------------------------------------------- page sections
+
+
+def scope(ev: Evaluation) -> Blocks:
+    """What the page covers: the report's scope and the number of episodes in it."""
+    return Blocks().markdown(f"**Scope:** {ev.scope}. **Episodes in scope:** {len(ev.episodes):,}.")
+
+
+def records_accounted_for(ev: Evaluation) -> Blocks:
+    """Records read, kept and set aside by provider and table; records the share kept."""
+    recon = reconciliation_by_provider(ev.reconciliation, ev.config.providers)
+    read, kept = int(recon["read"].sum()), int(recon["kept"].sum())
+    kept_pct = 100 * kept / read if read else float("nan")
+    record(
+        "records_kept_pct",
+        round(kept_pct, 1),
+        unit="%",
+        label=f"Records that passed validation (of {read:,} records received)",
+    )
+    table = recon.rename(
+        columns={
+            "provider": "Provider",
+            "table": "Table",
+            "unit": "Counted as",
+            "read": "Read",
+            "kept": "Kept",
+            "quarantined": "Set aside",
+            "pct_kept": "% kept",
+        }
+    ).set_index(["Provider", "Table"])
+    return (
+        Blocks()
+        .markdown(
+            f"Of **{read:,}** records received, **{kept:,} ({kept_pct:.1f}%)** passed validation "
+            f"and **{read - kept:,}** were set aside for providers to correct."
+        )
+        .table(
+            table,
+            caption="Records read, kept and set aside, by provider and table",
+            policy=None,
+            formats={"% kept": "{:.1f}%"},
+        )
+    )
+
+
+def validation_problems(ev: Evaluation, most: int = 15) -> Blocks:
+    """The most frequent validation problems, counted by rule (records, not people)."""
+    problems = issues_by_rule(ev.issues, ev.config.providers)
+    if problems.empty:
+        return Blocks().markdown("No validation problems were found.")
+    table = (
+        problems.head(most)
+        .rename(
+            columns={
+                "provider": "Provider",
+                "table": "Table",
+                "severity": "Severity",
+                "rule": "Rule",
+                "issues": "Times found",
+            }
+        )
+        .set_index("Provider")
+    )
+    return Blocks().table(
+        table,
+        caption="The most frequent validation problems (counts of records, not people)",
+        policy=None,
+    )
+
+
+def episode_completeness(ev: Evaluation) -> Blocks:
+    """How complete each participant field is, least complete first."""
+    comp = completeness(ev.participants, "participants")
+    comp = comp[comp["column"] != "client_id"].sort_values("pct_complete")
+    table = comp.rename(
+        columns={"column": "Field", "required": "Required", "pct_complete": "% complete"}
+    )[["Field", "Required", "% complete"]].set_index("Field")
+    return Blocks().table(
+        table,
+        caption="Completeness of episode information (percentage of episodes in scope)",
+        policy=None,
+        formats={"% complete": "{:.0f}%"},
+    )
+
+
+def follow_up_table(ev: Evaluation) -> pd.DataFrame:
+    """WEMWBS attrition of the episodes in scope (:func:`evalkit.outcomes.attrition`)."""
+    scored = instruments.score(
+        ev.measures, "wemwbs", **instruments.instrument_settings(ev.config, "wemwbs")
+    )
+    return attrition(
+        ev.episodes, scored, "wemwbs_total", characteristics=list(FOLLOW_UP_CHARACTERISTICS)
+    )
+
+
+def follow_up(ev: Evaluation, follow: pd.DataFrame | None = None) -> Blocks:
+    """WEMWBS follow-up overall and by provider, with 95% CIs; records the overall rate.
+
+    ``follow`` is the :func:`evalkit.outcomes.attrition` table (computed when not given, so a
+    notebook can share it with :func:`lost_versus_followed_up`).
+    """
+    follow = follow_up_table(ev) if follow is None else follow
+    overall = follow[follow["characteristic"] == "overall"].iloc[0]
+    record(
+        "wemwbs_followup_rate",
+        round(100 * overall["followup_rate"], 1),
+        label="Clients with a WEMWBS score at start who also have one at the end",
+        unit="%",
+        n=int(overall["n_baseline"]),
+        ci=(round(100 * overall["ci_lower"], 1), round(100 * overall["ci_upper"], 1)),
+    )
+    by_provider = follow[follow["characteristic"].isin(["overall", "provider"])].copy()
+    by_provider["level"] = by_provider["level"].replace({"all": "All providers"})
+    percent = ("followup_rate", "ci_lower", "ci_upper")
+    table = (
+        by_provider[["level", "n_baseline", "n_followed_up", *percent]]
+        .assign(**{c: 100 * by_provider[c] for c in percent})
+        .rename(
+            columns={
+                "level": "Provider",
+                "n_baseline": "With a start score",
+                "n_followed_up": "Also an end score",
+                "followup_rate": "% followed up",
+                "ci_lower": "CI lower %",
+                "ci_upper": "CI upper %",
+            }
+        )
+        .set_index("Provider")
+    )
+    end = "Also an end score"
+    return (
+        Blocks()
+        .markdown(
+            f"**{100 * overall['followup_rate']:.0f}%** of the {int(overall['n_baseline']):,} "
+            f"people with a starting WEMWBS score also have an end score (95% CI "
+            f"{100 * overall['ci_lower']:.0f}% to {100 * overall['ci_upper']:.0f}%)."
+        )
+        .table(
+            table,
+            caption="Follow-up of WEMWBS by provider, with 95% confidence intervals",
+            policy=ev.config.disclosure,
+            rounded=False,
+            count_columns=["With a start score", end],
+            derived_columns={"% followed up": end, "CI lower %": end, "CI upper %": end},
+            formats={"% followed up": "{:.0f}%", "CI lower %": "{:.0f}%", "CI upper %": "{:.0f}%"},
+        )
+    )
+
+
+def lost_versus_followed_up(ev: Evaluation, follow: pd.DataFrame | None = None) -> Blocks:
+    """Followed-up against lost clients by characteristic (standardised differences)."""
+    follow = follow_up_table(ev) if follow is None else follow
+    rows = follow[follow["characteristic"] != "overall"].copy()
+    names = {"wemwbs_total at baseline": "Starting WEMWBS score"}
+    rows["label"] = [
+        names.get(c, column_label(c)) + (" (average)" if s == "mean" else f": {value_label(c, v)}")
+        for c, v, s in zip(rows["characteristic"], rows["level"], rows["summary"], strict=True)
+    ]
+    blocks = Blocks()
+    if rows["smd"].notna().any():
+        worst = rows.loc[rows["smd"].abs().idxmax()]
+        blocks.markdown(
+            f"The largest imbalance is in **{worst['label']}** (standardised difference "
+            f"{worst['smd']:+.2f}). Differences beyond ±0.1 suggest the outcome results may not "
+            "represent everyone who started."
+        )
+    table = (
+        rows[["label", "n_baseline", "followup_rate", "smd"]]
+        .assign(followup_rate=100 * rows["followup_rate"])
+        .rename(
+            columns={
+                "label": "Group",
+                "n_baseline": "With a start score",
+                "followup_rate": "% followed up",
+                "smd": "Standardised difference",
+            }
+        )
+        .set_index("Group")
+    )
+    return blocks.table(
+        table,
+        caption="Followed-up versus lost clients, by characteristic (WEMWBS)",
+        policy=ev.config.disclosure,
+        rounded=False,
+        count_columns=["With a start score"],
+        derived_columns={"% followed up": "With a start score"},
+        formats={"% followed up": "{:.0f}%", "Standardised difference": "{:+.2f}"},
+    )
+
+
+def vintage(ev: Evaluation) -> Blocks:
+    """How recent each provider's data is."""
+    dates = data_vintage(ev.participants, ev.measures)
+    table = (
+        dates.assign(
+            **{
+                c: dates[c].dt.strftime("%d %b %Y")
+                for c in ("first_referral", "latest_referral", "latest_measure")
+            }
+        )
+        .rename(
+            columns={
+                "provider": "Provider",
+                "episodes": "Episodes",
+                "first_referral": "First referral",
+                "latest_referral": "Latest referral",
+                "latest_measure": "Latest measurement",
+            }
+        )
+        .set_index("Provider")
+    )
+    return Blocks().table(
+        table,
+        caption="Data vintage by provider",
+        policy=ev.config.disclosure,
+        rounded=False,
+        count_columns=["Episodes"],
+    )
+
+
+def scoring_rules(ev: Evaluation) -> Blocks:
+    """How each questionnaire was scored when answers were missing."""
+    return Blocks().bullets(
+        instruments.missing_rule_statement(name, **ev.config.instruments.get(name, {}))
+        for name in _STATED_RULES
+    )

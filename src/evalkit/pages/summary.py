@@ -11,21 +11,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from evalkit.data.evaluation import Evaluation
+from evalkit.present.blocks import Blocks
+from evalkit.present.keyfigures import read_key_figures
 from evalkit.present.wording import count_text
 
 __all__ = [
     "HEADLINES",
     "RECOMMENDATION_PROMPTS",
     "Headline",
+    "cmoc_comparison_for",
     "finding_sentence",
     "headline_findings",
+    "headlines_section",
     "limitations",
+    "limitations_section",
     "number_text",
-    "cmoc_comparison_for",
+    "prompts_section",
+    "recorded_figures",
+    "scope",
     "what_works",
+    "what_works_section",
 ]
 
 
@@ -268,7 +278,7 @@ def what_works(comparison: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def cmoc_comparison_for(ev) -> pd.DataFrame:
+def cmoc_comparison_for(ev: Evaluation) -> pd.DataFrame:
     """The CMOC comparison of a report, as the realist page builds it (same scope and rules).
 
     Parameters
@@ -301,6 +311,57 @@ def cmoc_comparison_for(ev) -> pd.DataFrame:
         sources=scope.sources,
         codebook=scope.codebook,
         min_n=min_n,
-        threshold=ev.config.suppression_threshold,
-        round_to=ev.config.disclosure.get("round_to"),
+        threshold=ev.config.disclosure.threshold,
+        round_to=ev.config.disclosure.round_to,
     )
+
+
+# --------------------------------------------------------------------------- page sections
+
+
+def recorded_figures(output_dir: str | Path) -> pd.DataFrame:
+    """The key figures every other page of this report recorded (they share ``output_dir``'s
+    parent folder)."""
+    return read_key_figures(Path(output_dir).parent)
+
+
+def scope(ev: Evaluation) -> Blocks:
+    """The report's scope and its number of episodes (rounded as the tables round)."""
+    policy = ev.config.disclosure
+    episodes = count_text(len(ev.episodes), threshold=policy.threshold, round_to=policy.round_to)
+    return Blocks().markdown(f"**Scope:** {ev.scope}. **Episodes:** {episodes}.")
+
+
+def headlines_section(ev: Evaluation, figures: pd.DataFrame) -> Blocks:
+    """The headline findings, one bullet per topic."""
+    policy = ev.config.disclosure
+    findings = headline_findings(figures, threshold=policy.threshold, round_to=policy.round_to)
+    if findings.empty:
+        return Blocks().markdown(
+            "No headline figures were recorded: run the other pages of the report first."
+        )
+    return Blocks().bullets(f"**{r.topic}.** {r.finding}" for r in findings.itertuples())
+
+
+def what_works_section(ev: Evaluation) -> Blocks:
+    """What works, for whom, in what circumstances: one row per CMOC."""
+    comparison = cmoc_comparison_for(ev)
+    if comparison.empty:
+        return Blocks().markdown(
+            "No CMO configurations have been recorded for this evaluation yet."
+        )
+    return Blocks().table(
+        what_works(comparison).set_index("CMOC"),
+        caption="What works, for whom, in what circumstances",
+        policy=None,
+    )
+
+
+def limitations_section(ev: Evaluation, figures: pd.DataFrame) -> Blocks:
+    """The limitations that follow from the data-quality figures."""
+    return Blocks().bullets(limitations(figures, threshold=ev.config.disclosure.threshold))
+
+
+def prompts_section() -> Blocks:
+    """The prompts left for the evaluator's judgement."""
+    return Blocks().bullets(RECOMMENDATION_PROMPTS)

@@ -255,7 +255,7 @@ def _report_facts(
         "generated": now.strftime("%-d %B %Y at %H:%M"),
         "generated_iso": now.isoformat(timespec="seconds"),
         "vintage": vintage,
-        "threshold": config.suppression_threshold,
+        "threshold": config.disclosure.threshold,
         "evalkit_version": evalkit.__version__,
     }
 
@@ -469,8 +469,8 @@ class _ReportRun:
             (site / href).write_text(html, encoding="utf-8")
             figures = read_key_figures(self.build / "outputs" / nb.name)
             sections.append({"name": nb.name, "title": title, "href": href, "figures": figures})
-        threshold = self.config.suppression_threshold
-        round_to = self.config.disclosure.get("round_to")
+        threshold = self.config.disclosure.threshold
+        round_to = self.config.disclosure.round_to
         index_body = render_index_body(report, sections, threshold, round_to)
         index = render_page(
             index_body, page_title="Overview", report=report, pages=pages, href="index.html"
@@ -508,7 +508,7 @@ class _ReportRun:
         too_short = client & ~identifiers["value"].map(is_scannable_client_id).astype(bool)
         kinds = identifiers.loc[~too_short, "kind"].value_counts()
         return {
-            "threshold": self.config.suppression_threshold,
+            "threshold": self.config.disclosure.threshold,
             "pages_scanned": [p.name for p in html_files],
             "identifiers_scanned": {k: int(kinds.get(k, 0)) for k in IDENTIFIER_COLUMNS},
             "client_ids_too_short_to_scan": int(too_short.sum()),

@@ -121,7 +121,7 @@ def disclose_kpis(
         From :func:`evalkit.kpi.compute_kpis` (columns :data:`evalkit.kpi.KPI_COLUMNS`), rows
         of each KPI × level × unit in time order, as returned.
     threshold : int, default 8
-        ``EvaluationConfig.suppression_threshold``.
+        ``EvaluationConfig.disclosure.threshold``.
     round_to : int, optional
         ``disclosure.round_to``: the values of count KPIs (and their previous values) are
         rounded to the nearest multiple, as counts in tables are, and the change is the
