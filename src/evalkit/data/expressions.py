@@ -11,7 +11,7 @@ hostile expression is refused before anything runs.
 The language
 ------------
 * **column names** of the episode table (``wemwbs_change``), **numbers**, **quoted strings**,
-  ``True`` and ``False``;
+  ``True`` and ``False``, and ``all`` (every row: a KPI over all episodes);
 * comparisons ``== != < <= > >=`` (chains such as ``18 <= age < 65`` too) and
   ``in [...]`` / ``not in [...]`` with a list of literal values;
 * ``and`` / ``or`` / ``not`` and their pandas spellings ``&`` / ``|`` / ``~`` (element-wise,
@@ -56,6 +56,7 @@ import pandas as pd
 from evalkit.errors import ExpressionError
 
 __all__ = [
+    "EVERY_ROW",
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
@@ -74,6 +75,8 @@ MAX_DEPTH = 32
 MAX_NODES = 400
 #: Largest literal exponent accepted after ``**``.
 _MAX_EXPONENT = 8
+#: The keyword for "every row" (a KPI whose numerator or denominator is every episode).
+EVERY_ROW = "all"
 
 #: Named functions and how many arguments each takes (the first is the value it applies to).
 FUNCTIONS: dict[str, int] = {
@@ -287,7 +290,8 @@ class _Checker:
         elif isinstance(node, ast.Name):
             if node.id.startswith("__") or node.id in FUNCTIONS:
                 raise self.refuse(node, f"the name {node.id!r} is not a column", node.id)
-            self.columns.setdefault(node.id, self.position(node))
+            if node.id != EVERY_ROW:
+                self.columns.setdefault(node.id, self.position(node))
         elif isinstance(node, ast.BoolOp):
             for value in node.values:
                 self.check(value)
@@ -461,6 +465,8 @@ class _Evaluator:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
+            if node.id == EVERY_ROW:
+                return pd.Series(True, index=self.frame.index, dtype="boolean")
             return self.frame[node.id]
         if isinstance(node, ast.BoolOp):
             combine = _LOGICAL[type(node.op)]

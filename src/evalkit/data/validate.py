@@ -484,23 +484,20 @@ def _check_expressions(tables, config: EvaluationConfig | None, out: _Collector)
     An expression outside :mod:`evalkit.data.expressions`, or naming a column the episode table will
     not have, is an error; a CMOC row carrying one is quarantined with the reason.
     """
-    from evalkit.kpi.definitions import load_kpis
-
     columns = episode_columns(tables["participants"][0], tables["measures"][0])
     source = config.path.name if config is not None and config.path else "evaluation.yml"
-    try:
-        kpis = load_kpis(config.kpis if config is not None else None, source=source)
-    except ExpressionError as exc:
-        _expression_issue(out, source, None, "kpis", exc.where, exc)
-        kpis = []
-    for kpi in kpis:
-        for role in kpi.roles():
-            expression = kpi.expression(role)
+    for position, kpi in enumerate((config.kpis if config is not None else None) or []):
+        for role in ("numerator", "denominator"):
+            text = kpi.get(role) if isinstance(kpi, dict) else None
+            if not isinstance(text, str):
+                continue  # a population number, or a malformed entry the KPI loader reports
+            where = f"{source} kpis[{position}]"
             try:
-                if expression is not None:
-                    expression.check_columns(columns)
+                parse_expression(
+                    text, where=f"{where} {role} (KPI {kpi.get('id')!r})"
+                ).check_columns(columns)
             except ExpressionError as exc:
-                _expression_issue(out, kpi.origin or source, None, "kpis", role, exc)
+                _expression_issue(out, where, None, "kpis", role, exc)
     frame, raw, why, file, row = tables["cmocs"]
     for index in frame.index:
         text = frame.at[index, "context_filter"]

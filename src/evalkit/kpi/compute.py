@@ -55,10 +55,7 @@ _RATE_MULTIPLIER = 100_000
 
 
 def _evaluate(episodes: pd.DataFrame, kpi: KpiDefinition, role: str) -> pd.Series:
-    expression = kpi.expression(role)
-    if expression is None:
-        return pd.Series(True, index=episodes.index, dtype="boolean")
-    return expression.evaluate(episodes)
+    return kpi.expression(role).evaluate(episodes)
 
 
 def _condition(episodes: pd.DataFrame, kpi: KpiDefinition, role: str) -> pd.Series:

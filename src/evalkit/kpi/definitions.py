@@ -21,7 +21,6 @@ from evalkit.data.expressions import Expression, parse_expression
 from evalkit.errors import ConfigError
 
 __all__ = [
-    "ALL_EPISODES",
     "DIRECTIONS",
     "LEVELS",
     "UNITS",
@@ -31,8 +30,6 @@ __all__ = [
     "load_kpis",
 ]
 
-#: Numerator/denominator keyword meaning "every episode".
-ALL_EPISODES = "all"
 #: Units a KPI may be expressed in.
 UNITS = ("proportion", "count", "rate_per_100k", "mean")
 #: Which way is better.
@@ -159,21 +156,18 @@ class KpiDefinition:
         """The numerator and (if not a number) denominator expressions."""
         return [str(getattr(self, role)) for role in self.roles()]
 
-    def expression(self, role: str) -> Expression | None:
-        """The parsed numerator or denominator; ``None`` for the keyword ``"all"``.
+    def expression(self, role: str) -> Expression:
+        """The parsed numerator or denominator.
 
         Examples
         --------
         >>> kpi = KpiDefinition(id="k", title="K", numerator="wemwbs_change >= 3",
         ...                     denominator="all", unit="proportion")
-        >>> sorted(kpi.expression("numerator").columns), kpi.expression("denominator")
-        (['wemwbs_change'], None)
+        >>> [sorted(kpi.expression(role).columns) for role in ("numerator", "denominator")]
+        [['wemwbs_change'], []]
         """
-        text = str(getattr(self, role))
-        if text.strip() == ALL_EPISODES:
-            return None
         where = f"{self.origin or 'KPI'} {role} (KPI '{self.id}')"
-        return parse_expression(text, where=where)
+        return parse_expression(str(getattr(self, role)), where=where)
 
 
 def expression_columns(expression: str, *, kpi_id: str = "?") -> set[str]:
@@ -197,8 +191,6 @@ def expression_columns(expression: str, *, kpi_id: str = "?") -> set[str]:
     >>> sorted(expression_columns("wemwbs_change.notna() & (imd_quintile == 1)"))
     ['imd_quintile', 'wemwbs_change']
     """
-    if expression.strip() == ALL_EPISODES:
-        return set()
     return set(parse_expression(expression, where=f"KPI '{kpi_id}'").columns)
 
 
@@ -219,9 +211,7 @@ def check_kpi_columns(kpis: Iterable[KpiDefinition], columns: Iterable[str]) -> 
     available = list(columns)
     for kpi in kpis:
         for role in kpi.roles():
-            expression = kpi.expression(role)
-            if expression is not None:
-                expression.check_columns(available)
+            kpi.expression(role).check_columns(available)
 
 
 def _from_mapping(raw: Mapping[str, Any], position: int, source: str) -> KpiDefinition:
