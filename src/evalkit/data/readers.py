@@ -119,8 +119,8 @@ def read_raw(path: str | Path) -> RawTable:
     >>> raw = read_raw(p)
     >>> raw.table, raw.encoding, list(raw.frame.columns), raw.frame.index.tolist()
     ('measures', 'utf-8 with BOM', ['client_id', 'value'], [2, 3])
-    >>> raw.frame["value"].tolist()
-    [<NA>, '3']
+    >>> raw.frame["value"].isna().tolist(), raw.frame["value"].iloc[1]
+    ([True, False], '3')
     """
     path = Path(path)
     table = detect_table(path)

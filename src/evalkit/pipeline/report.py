@@ -602,8 +602,13 @@ def run_report(
 
     Examples
     --------
-    >>> run_report("data/demo/evaluation.yml", out="reports/demo")  # doctest: +SKIP
-    PosixPath('/…/reports/demo/2026-Q4/all')
+    >>> import pathlib, tempfile
+    >>> from evalkit.demo import write_demo
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> config = write_demo(root / "demo", episodes=200, seed=1)
+    >>> published = run_report(config, out=root / "reports", progress=lambda message: None)
+    >>> published.relative_to(root).as_posix(), (published / "index.html").exists()
+    ('reports/2026-Q2/all', True)
     """
     say = _Progress(progress)
     config = load_config(config_path)

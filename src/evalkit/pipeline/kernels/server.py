@@ -230,8 +230,13 @@ class KernelServer:
 
     Examples
     --------
-    >>> with KernelServer(KernelWarmup()) as server:  # doctest: +SKIP
-    ...     write_kernelspec(folder, server=server.address)
+    >>> import pathlib, tempfile
+    >>> from evalkit.pipeline.kernels.kernelspec import write_kernelspec
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with KernelServer(KernelWarmup()) as server:
+    ...     spec = write_kernelspec(folder, server=server.address)
+    ...     server.address.exists()
+    True
     """
 
     def __init__(self, warmup: KernelWarmup) -> None:
