@@ -20,7 +20,10 @@ checklist; this package prepares them for the report page commissioners read
   page;
 * :mod:`evalkit.pages.realist_synthesis.history` — :func:`refinement_log_for_report`;
 * :mod:`evalkit.pages.realist_synthesis.rameses` — :func:`rameses_for_report`,
-  :func:`link_for_checklist`.
+  :func:`link_for_checklist`;
+* :mod:`evalkit.pages.realist_synthesis.sections` — the page's sections, display-ready, in the
+  order the page reads (:func:`realist_analysis` computes what they share once), re-exported
+  here so that the notebook reads ``page.in_brief(ev, analysis)`` and so on.
 
 evalkit never changes the evaluator's status: everything here shows it beside evalkit's
 suggestion.
@@ -66,6 +69,23 @@ from evalkit.pages.realist_synthesis.scope import (
     sources_by_group,
     stakeholder_label,
 )
+from evalkit.pages.realist_synthesis.sections import (
+    REFINEMENT_LOG_FILE,
+    RealistAnalysis,
+    cmoc_cards,
+    comparison_rules,
+    evidence_and_patterns,
+    evidence_in_scope,
+    how_the_theories_changed,
+    in_brief,
+    missing_cmocs,
+    outcome_patterns,
+    programme_theories,
+    qualitative_sources,
+    rameses_ii,
+    realist_analysis,
+    where_configurations_recur,
+)
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -77,6 +97,7 @@ __all__ = [
     "OUTCOME_WORDING",
     "PATTERN_TEXT",
     "QUOTE_COLUMNS",
+    "REFINEMENT_LOG_FILE",
     "REPORT_LOCATIONS",
     "SOURCE_COLUMNS",
     "SYNTHESIS_KEY_FIGURES",
@@ -84,19 +105,33 @@ __all__ = [
     "KeyFigure",
     "OutcomeWording",
     "QualitativeScope",
+    "RealistAnalysis",
     "cmoc_card_html",
+    "cmoc_cards",
     "cmoc_comparison",
     "cmoc_quotes",
+    "comparison_rules",
     "difference_text",
+    "evidence_and_patterns",
+    "evidence_in_scope",
+    "how_the_theories_changed",
+    "in_brief",
     "link_for_checklist",
+    "missing_cmocs",
+    "outcome_patterns",
     "outcome_wording",
     "pattern_explanation",
     "period_end",
     "plural",
+    "programme_theories",
     "qualitative_in_scope",
+    "qualitative_sources",
     "rameses_for_report",
+    "rameses_ii",
+    "realist_analysis",
     "refinement_log_for_report",
     "sources_by_group",
     "stakeholder_label",
     "synthesis_key_figures",
+    "where_configurations_recur",
 ]
