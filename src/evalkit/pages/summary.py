@@ -291,29 +291,12 @@ def cmoc_comparison_for(ev: Evaluation) -> pd.DataFrame:
         :func:`evalkit.pages.realist_synthesis.cmoc_comparison`, or an empty frame when there are
         no CMOCs.
     """
-    from evalkit import realist
     from evalkit.pages import realist_synthesis as synthesis
 
-    scope = synthesis.qualitative_in_scope(ev.qual, period=ev.period, site=ev.site)
-    if scope.cmocs.empty:
+    comparison = synthesis.realist_analysis(ev).comparison
+    if comparison is None:
         return pd.DataFrame(columns=list(synthesis.COMPARISON_COLUMNS))
-    min_n = int(ev.config.realist.get("min_n", 30))
-    sites = ev.config.sites
-    parts = (scope.cmocs, scope.codings, scope.sources, scope.codebook)
-    link = realist.cmoc_outcome_link(scope.cmocs, ev.episodes, min_n=min_n)
-    return synthesis.cmoc_comparison(
-        scope.cmocs,
-        link,
-        realist.cmoc_evidence(*parts, sites=sites),
-        realist.cmoc_site_matrix(*parts, sites=sites),
-        ev.episodes,
-        codings=scope.codings,
-        sources=scope.sources,
-        codebook=scope.codebook,
-        min_n=min_n,
-        threshold=ev.config.disclosure.threshold,
-        round_to=ev.config.disclosure.round_to,
-    )
+    return comparison
 
 
 # --------------------------------------------------------------------------- page sections

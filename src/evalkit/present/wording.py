@@ -82,11 +82,13 @@ def _format(kind: str) -> ValueFormat:
         ) from None
 
 
-def _missing(value: object) -> bool:
+def _number(value: object) -> float | None:
+    """The value as a float, or None when it is missing (None, NaN or pandas' NA)."""
     try:
-        return value is None or math.isnan(float(value))
+        number = float(value)  # type: ignore[arg-type]
     except TypeError:
-        return True
+        return None
+    return None if math.isnan(number) else number
 
 
 def value_text(value: float | None, kind: str = "proportion", digits: int | None = None) -> str:
@@ -109,10 +111,11 @@ def value_text(value: float | None, kind: str = "proportion", digits: int | None
     'not available'
     """
     fmt = _format(kind)
-    if _missing(value):
+    number = _number(value)
+    if number is None:
         return NOT_AVAILABLE
     places = fmt.digits if digits is None else digits
-    return f"{float(value) * fmt.scale:,.{places}f}{fmt.suffix}"
+    return f"{number * fmt.scale:,.{places}f}{fmt.suffix}"
 
 
 def interval_text(
@@ -127,7 +130,7 @@ def interval_text(
     >>> interval_text(2.14, 3.98, "mean")
     '2.1 to 4.0'
     """
-    if _missing(lower) or _missing(upper):
+    if _number(lower) is None or _number(upper) is None:
         return NOT_AVAILABLE
     return f"{value_text(lower, kind, digits)} to {value_text(upper, kind, digits)}"
 
@@ -143,13 +146,14 @@ def change_text(change: float | None, kind: str = "proportion", digits: int | No
     ('up 1.6 percentage points', 'down 22', 'no change')
     """
     fmt = _format(kind)
-    if _missing(change):
+    number = _number(change)
+    if number is None:
         return NOT_AVAILABLE
     places = fmt.change_digits if digits is None else digits
-    size = round(abs(float(change)) * fmt.scale, places)
+    size = round(abs(number) * fmt.scale, places)
     if size == 0:
         return "no change"
-    direction = "up" if change > 0 else "down"
+    direction = "up" if number > 0 else "down"
     return f"{direction} {size:,.{places}f}{fmt.change_suffix}"
 
 
@@ -171,9 +175,9 @@ def count_text(n: float | None, *, threshold: int = 8, round_to: int | None = No
     >>> count_text(3), count_text(0), count_text(1234), count_text(1234, round_to=5)
     ('fewer than 8', '0', '1,234', '1,235')
     """
-    if _missing(n):
+    count = _number(n)
+    if count is None:
         return NOT_AVAILABLE
-    count = float(n)
     if 0 < count < threshold:
         return f"fewer than {threshold}"
     if round_to:
@@ -200,9 +204,9 @@ def p_value_text(p: float | None) -> str:
     >>> p_value_text(0.00002), p_value_text(0.0312), p_value_text(0.456)
     ('less than 0.001', '0.031', '0.46')
     """
-    if _missing(p):
+    value = _number(p)
+    if value is None:
         return NOT_AVAILABLE
-    value = float(p)
     if value < 0.001:
         return "less than 0.001"
     return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
