@@ -252,6 +252,24 @@ def missing_rule_statement(
     )
 
 
+def missing_rule_statements(config: Any, instruments: Iterable[str]) -> list[str]:
+    """The missing-item rule of each instrument as the evaluation configured it, for reports.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from evalkit.config import EvaluationConfig
+    >>> cfg = EvaluationConfig(name="Demo", data_dir=Path("."),
+    ...                        instruments={"swemwbs": {"missing_rule": "prorate", "max_missing": 1}})
+    >>> [s.split(":")[0] for s in missing_rule_statements(cfg, ["wemwbs", "swemwbs"])]
+    ['WEMWBS scores use complete answers only', 'SWEMWBS scores allow up to 1 of the 7 questions \
+to be blank']
+    """
+    return [
+        missing_rule_statement(name, **instrument_settings(config, name)) for name in instruments
+    ]
+
+
 def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:

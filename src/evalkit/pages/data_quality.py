@@ -396,7 +396,4 @@ def vintage(ev: Evaluation) -> Blocks:
 
 def scoring_rules(ev: Evaluation) -> Blocks:
     """How each questionnaire was scored when answers were missing."""
-    return Blocks().bullets(
-        instruments.missing_rule_statement(name, **ev.config.instruments.get(name, {}))
-        for name in _STATED_RULES
-    )
+    return Blocks().bullets(instruments.missing_rule_statements(ev.config, _STATED_RULES))

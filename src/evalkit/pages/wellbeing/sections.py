@@ -647,6 +647,5 @@ def symptom_change(ev: Evaluation) -> Blocks:
 def scoring_rules(ev: Evaluation) -> Blocks:
     """How each questionnaire was scored when answers were missing."""
     return Blocks().bullets(
-        instruments.missing_rule_statement(name, **instruments.instrument_settings(ev.config, name))
-        for name in MISSING_RULE_INSTRUMENTS
+        instruments.missing_rule_statements(ev.config, MISSING_RULE_INSTRUMENTS)
     )
