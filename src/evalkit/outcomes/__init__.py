@@ -1,8 +1,11 @@
 """Outcome statistics: before/after change, attrition, sensitivity, for-whom models, contrasts.
 
-One module per family of methods, each returning tidy DataFrames with documented columns:
+One module per family of methods, each returning tidy DataFrames with documented columns. The
+scores come from the episode table (``ev.episodes``: ``wemwbs_baseline``, ``wemwbs_exit`` ...) or
+the long scored table (``client_id``, ``timepoint``, ``wemwbs_total``), with the same results:
 
-* :mod:`evalkit.outcomes.pairing` — baseline and follow-up side by side, per client;
+* :mod:`evalkit.outcomes.pairing` — baseline and follow-up side by side, per client, from either
+  table; missing-column errors that name the column, its use and the nearest names;
 * :mod:`evalkit.outcomes.paired` — :func:`before_after` (change, t / Wilcoxon, d_z, d_av,
   meaningful and reliable change);
 * :mod:`evalkit.outcomes.attrition` — :func:`attrition` (follow-up rates, completers vs lost);

@@ -164,11 +164,14 @@ def attrition(
     Parameters
     ----------
     participants : DataFrame
-        One row per client with ``client_id`` and the characteristic columns.
+        One row per client with ``client_id`` and the characteristic columns
+        (``ev.participants``; the episode table has them too).
     scored : DataFrame
-        Long scored table (``client_id``, ``timepoint``, ``measure``).
+        The episode table (``ev.episodes``, with ``<measure>_<baseline>`` and
+        ``<measure>_<followup>`` columns) or the long scored table (``client_id``,
+        ``timepoint``, ``measure``); see :func:`~evalkit.outcomes.pairing.pair_timepoints`.
     measure : str
-        Score column, e.g. ``"wemwbs_total"``.
+        The score: ``"wemwbs"`` (episode-table stem) or ``"wemwbs_total"`` (score column).
     baseline, followup : str
         Timepoints.
     characteristics : sequence of str
@@ -206,10 +209,22 @@ def attrition(
     ...                        "phq9_total": [12.0, 6.0, 15.0]})
     >>> attrition(participants, scored, "phq9_total", characteristics=[])["level"].tolist()
     ['all', 'mean', 'mean']
+    >>> episodes = pd.DataFrame({"client_id": ["a", "b"], "phq9_baseline": [12.0, 15.0],
+    ...                          "phq9_exit": [6.0, None]})
+    >>> attrition(participants, episodes, "phq9", characteristics=[])["followup_rate"].tolist()
+    [0.5, 0.5, 0.5]
     """
     if continuous is None:
         continuous = ("age",) if "age" in participants.columns else ()
-    require_columns(participants, ["client_id", *characteristics, *continuous], "participants")
+    require_columns(
+        participants,
+        {
+            "client_id": "links each client to their scores",
+            **dict.fromkeys(characteristics, "a characteristic to break the follow-up rate by"),
+            **dict.fromkeys(continuous, "a numeric characteristic to compare by mean"),
+        },
+        "participants",
+    )
     repeated = participants["client_id"].duplicated()
     if repeated.any():
         raise StatisticsError(
@@ -228,7 +243,7 @@ def attrition(
     )
     followed = cohort["followup"].notna()
     everyone = pd.Series(True, index=cohort.index)
-    no_baseline = int(pairs["baseline"].isna().sum())
+    no_baseline = int((pairs["baseline"].isna() & pairs["followup"].notna()).sum())
     overall_note = (
         f"{no_baseline} client(s) with a {followup} score but no {baseline} score are outside "
         "this cohort"

@@ -144,7 +144,15 @@ def contrast(
     """
     covariates = list(covariates)
     adjusters = ([baseline] if baseline else []) + covariates
-    require_columns(episodes, [outcome, *adjusters], "episodes")
+    require_columns(
+        episodes,
+        {
+            outcome: "the outcome to compare",
+            **({baseline: "the baseline score to adjust for"} if baseline else {}),
+            **dict.fromkeys(covariates, "a covariate to adjust for"),
+        },
+        "episodes",
+    )
     mask = _context_mask(episodes, context)
     y = _outcome_values(episodes, outcome)
     binary = bool(y.dropna().isin([0.0, 1.0]).all())

@@ -1,17 +1,29 @@
 """Before/after statistics for clients measured twice: change, tests, effect sizes, categories.
 
+:func:`before_after` takes the episode table (``ev.episodes``, with ``wemwbs_baseline`` and
+``wemwbs_exit``) or the long scored table (``client_id``, ``timepoint``, ``wemwbs_total``); both
+give the same numbers.
+
 Examples
 --------
 >>> import pandas as pd
+>>> episodes = pd.DataFrame({
+...     "client_id": ["a", "b", "c"],
+...     "wemwbs_baseline": [40.0, 38.0, 50.0],
+...     "wemwbs_exit": [45.0, 39.0, 56.0],
+... })
+>>> row = before_after(episodes, "wemwbs")  # WEMWBS: meaningful change >= 3 points
+>>> row[["n_paired", "mean_change", "pct_meaningful_improvement"]].round(2)
+   n_paired  mean_change  pct_meaningful_improvement
+0         3          4.0                       66.67
 >>> scored = pd.DataFrame({
 ...     "client_id": ["a", "a", "b", "b", "c", "c"],
 ...     "timepoint": ["baseline", "exit"] * 3,
 ...     "wemwbs_total": [40.0, 45.0, 38.0, 39.0, 50.0, 56.0],
 ... })
->>> row = before_after(scored, "wemwbs_total")  # WEMWBS: meaningful change >= 3 points
->>> row[["n_paired", "mean_change", "pct_meaningful_improvement"]].round(2)
-   n_paired  mean_change  pct_meaningful_improvement
-0         3          4.0                       66.67
+>>> before_after(scored, "wemwbs_total")[["n_paired", "mean_change"]]
+   n_paired  mean_change
+0         3          4.0
 """
 
 from __future__ import annotations
@@ -24,8 +36,7 @@ import pingouin as pg
 from scipy import stats
 
 from evalkit.errors import StatisticsError
-from evalkit.instruments.definitions import DEFINITIONS
-from evalkit.outcomes.pairing import pair_timepoints
+from evalkit.outcomes.pairing import instrument_of, pair_timepoints, require_columns
 
 __all__ = ["BEFORE_AFTER_COLUMNS", "ChangeRule", "before_after", "paired_change"]
 
@@ -116,9 +127,11 @@ class ChangeRule:
         Parameters
         ----------
         measure : str
-            Score column; when it is an instrument's ``score_column`` (``wemwbs_total``,
-            ``swemwbs_metric``, ``phq9_total`` ...) the definition's ``meaningful_change``,
-            ``reliable_change_index`` and ``higher_is_better`` are the defaults.
+            Score column; when it names an instrument's score (its ``score_column``,
+            ``wemwbs_total``, ``swemwbs_metric``, ``phq9_total`` ..., or its episode-table stem,
+            ``wemwbs``, ``phq9`` ...; see :func:`~evalkit.outcomes.pairing.instrument_of`) the
+            definition's ``meaningful_change``, ``reliable_change_index`` and
+            ``higher_is_better`` are the defaults.
         meaningful_change, reliable_change, higher_is_better : optional
             Explicit values, which win over the definition.
 
@@ -131,8 +144,10 @@ class ChangeRule:
         --------
         >>> ChangeRule.for_measure("phq9_total")
         ChangeRule(meaningful_change=6, reliable_change=6, higher_is_better=False)
+        >>> ChangeRule.for_measure("phq9") == ChangeRule.for_measure("phq9_total")
+        True
         """
-        definition = next((d for d in DEFINITIONS.values() if d.score_column == measure), None)
+        definition = instrument_of(measure)
         if definition is not None:
             if meaningful_change is None:
                 meaningful_change = definition.meaningful_change
@@ -338,14 +353,21 @@ def before_after(
     Parameters
     ----------
     scored : DataFrame
-        Long scored table: ``client_id``, ``timepoint``, ``measure`` (and ``by`` if given).
+        The episode table (``ev.episodes``: one row per client with ``<measure>_<baseline>``
+        and ``<measure>_<followup>`` columns, e.g. ``wemwbs_baseline`` and ``wemwbs_exit``), or
+        the long scored table (``client_id``, ``timepoint``, ``measure``, as
+        :func:`evalkit.instruments.score` returns it). A table without a ``timepoint`` column
+        is read as an episode table (:func:`~evalkit.outcomes.pairing.pair_timepoints`).
     measure : str
-        Score column, e.g. ``"wemwbs_total"``.
+        The score: the episode table's column stem (``"wemwbs"``, ``"swemwbs"``, ``"phq9"``)
+        or the long table's score column (``"wemwbs_total"``, also accepted for the episode
+        table).
     baseline, followup : str
         Timepoints to compare.
     by : str, optional
-        Column of ``scored`` to split by (taken from each client's baseline row). Missing values
-        form their own group; categories with no clients appear with ``n_paired = 0``.
+        Column of ``scored`` to split by (in a long table, taken from each client's baseline
+        row). Missing values form their own group; categories with no clients appear with
+        ``n_paired = 0``.
     meaningful_change, reliable_change : float, optional
         Thresholds in score points (see :class:`ChangeRule`). By default those of the
         instrument whose score column ``measure`` is (:meth:`ChangeRule.for_measure`); when
@@ -373,6 +395,12 @@ def before_after(
     Examples
     --------
     >>> import pandas as pd
+    >>> episodes = pd.DataFrame({
+    ...     "client_id": ["a", "b"], "site": ["North"] * 2,
+    ...     "phq9_baseline": [15.0, 12.0], "phq9_exit": [8.0, 11.0]})
+    >>> before_after(episodes, "phq9", by="site")[["site", "n_paired", "mean_change"]]
+        site  n_paired  mean_change
+    0  North         2         -4.0
     >>> scored = pd.DataFrame({
     ...     "client_id": ["a", "a", "b", "b"], "timepoint": ["baseline", "exit"] * 2,
     ...     "phq9_total": [15.0, 8.0, 12.0, 11.0], "site": ["North"] * 4})
@@ -380,6 +408,8 @@ def before_after(
         site  n_paired  mean_change
     0  North         2         -4.0
     """
+    if by is not None:
+        require_columns(scored, {by: "the column to split the results by (by=...)"}, "scored")
     rule = ChangeRule.for_measure(measure, meaningful_change, reliable_change, higher_is_better)
     pairs = pair_timepoints(scored, measure, baseline, followup, carry=[by] if by else [])
     header = {"measure": measure, "baseline_timepoint": baseline, "followup_timepoint": followup}

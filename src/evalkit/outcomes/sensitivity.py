@@ -180,7 +180,14 @@ def _covariate_matrix(
             f"covariates {', '.join(covariates)} were asked for but no participants table "
             "was given to take them from."
         )
-    require_columns(participants, ["client_id", *covariates], "participants")
+    require_columns(
+        participants,
+        {
+            "client_id": "links each client to their scores",
+            **dict.fromkeys(covariates, "a covariate of the imputation model"),
+        },
+        "participants",
+    )
     merged = cohort[["client_id"]].merge(
         participants[["client_id", *covariates]], on="client_id", how="left", validate="m:1"
     )
@@ -266,9 +273,11 @@ def sensitivity(
     Parameters
     ----------
     scored : DataFrame
-        Long scored table (``client_id``, ``timepoint``, ``measure``).
+        The episode table (``ev.episodes``, with ``<measure>_<baseline>`` and
+        ``<measure>_<followup>`` columns) or the long scored table (``client_id``,
+        ``timepoint``, ``measure``); see :func:`~evalkit.outcomes.pairing.pair_timepoints`.
     measure : str
-        Score column.
+        The score: ``"wemwbs"`` (episode-table stem) or ``"wemwbs_total"`` (score column).
     baseline, followup : str
         Timepoints.
     participants : DataFrame, optional
@@ -305,6 +314,10 @@ def sensitivity(
     ...                        "timepoint": ["baseline", "exit", "baseline"],
     ...                        "phq9_total": [15.0, 9.0, 12.0]})
     >>> sensitivity(scored, "phq9_total")["estimate"].tolist()[:2]
+    [-6.0, -3.0]
+    >>> episodes = pd.DataFrame({"client_id": ["a", "b"], "phq9_baseline": [15.0, 12.0],
+    ...                          "phq9_exit": [9.0, None]})
+    >>> sensitivity(episodes, "phq9")["estimate"].tolist()[:2]
     [-6.0, -3.0]
     """
     if n_imputations < MIN_IMPUTATIONS:

@@ -275,11 +275,14 @@ def for_whom(
     Parameters
     ----------
     scored : DataFrame
-        Long scored table (``client_id``, ``timepoint``, ``measure``).
+        The episode table (``ev.episodes``, with ``<measure>_<baseline>`` and
+        ``<measure>_<followup>`` columns) or the long scored table (``client_id``,
+        ``timepoint``, ``measure``); see :func:`~evalkit.outcomes.pairing.pair_timepoints`.
     participants : DataFrame
-        One row per client with the factor, covariate and site columns.
+        One row per client with the factor, covariate and site columns (``ev.participants``;
+        the episode table has them too).
     measure : str
-        Score column.
+        The score: ``"wemwbs"`` (episode-table stem) or ``"wemwbs_total"`` (score column).
     factors : sequence of str
         Columns of ``participants`` defining subgroups, one model each (e.g. ``imd_quintile``,
         ``delivery_mode``).
@@ -331,7 +334,16 @@ def for_whom(
     factors, covariates = list(factors), list(covariates)
     require_columns(
         participants,
-        ["client_id", *factors, *covariates] + ([site] if site else []),
+        {
+            "client_id": "links each client to their scores",
+            **dict.fromkeys(factors, "a factor defining subgroups"),
+            **dict.fromkeys(covariates, "an adjustment covariate"),
+            **(
+                {site: "the site of the mixed model's random intercept (site=None skips it)"}
+                if site
+                else {}
+            ),
+        },
         "participants",
     )
     if participants["client_id"].duplicated().any():
