@@ -9,12 +9,13 @@ and a failed run leaves the previous report untouched.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
+
+import filelock
 
 from evalkit.errors import PipelineError
 
@@ -23,6 +24,10 @@ __all__ = ["ReportLock", "build_folder", "publish"]
 
 class ReportLock:
     """An exclusive lock on an output folder, so two unattended runs cannot interleave.
+
+    The lock is the operating system's (through :mod:`filelock`, on Linux, macOS and Windows),
+    so a run that is killed, even with SIGKILL, releases it: the ``.lock`` file it leaves behind
+    does not block the next run.
 
     Raises
     ------
@@ -40,15 +45,13 @@ class ReportLock:
 
     def __init__(self, out: Path) -> None:
         self.path = out / ".lock"
-        self._handle = None
+        self._lock = filelock.FileLock(self.path, timeout=0, is_singleton=False)
 
     def __enter__(self) -> ReportLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(self.path, "w")
         try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._handle.close()
+            self._lock.acquire()
+        except filelock.Timeout as exc:
             raise PipelineError(
                 f"{self.path.parent}: another `evalkit report` is writing to this folder; "
                 "wait for it to finish."
@@ -61,8 +64,7 @@ class ReportLock:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        fcntl.flock(self._handle, fcntl.LOCK_UN)
-        self._handle.close()
+        self._lock.release()
 
 
 def build_folder(out: Path) -> Path:

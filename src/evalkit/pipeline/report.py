@@ -66,6 +66,7 @@ from evalkit.pipeline.publish import ReportLock, build_folder, publish
 from evalkit.pipeline.render import render_index_body, render_page
 from evalkit.pipeline.settings import PipelineSettings
 from evalkit.present.keyfigures import KEY_FIGURES_FILE, read_key_figures
+from evalkit.present.labels import date_text
 
 __all__ = ["resolve_notebooks_dir", "resolve_period", "run_report", "site_folder"]
 
@@ -235,6 +236,14 @@ def _parameters_key(nb: _Notebook, parameters: dict[str, str]) -> str:
     return cache_key({"notebook": nb.components["notebook_sha256"], "parameters": kinds})
 
 
+def available_cores() -> int:
+    """Cores this process may use: its CPU affinity where the system has one (Linux), else the
+    machine's count (macOS, Windows)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _report_facts(
     config: EvaluationConfig, period: str, site: str, extracts: list[Path]
 ) -> dict[str, Any]:
@@ -243,7 +252,7 @@ def _report_facts(
     first = config.periods[0] if config.periods else period
     latest = max((p.stat().st_mtime for p in extracts), default=None)
     vintage = (
-        "provider extracts last updated " + dt.datetime.fromtimestamp(latest).strftime("%-d %B %Y")
+        "provider extracts last updated " + date_text(dt.datetime.fromtimestamp(latest))
         if latest is not None
         else "no provider extracts"
     )
@@ -252,7 +261,7 @@ def _report_facts(
         "report_title": config.titles.get("report", config.name),
         "period_label": f"{period}{cumulative}",
         "site_label": "All sites" if site == "all" else f"Site: {site}",
-        "generated": now.strftime("%-d %B %Y at %H:%M"),
+        "generated": f"{date_text(now)} at {now:%H:%M}",
         "generated_iso": now.isoformat(timespec="seconds"),
         "vintage": vintage,
         "threshold": config.disclosure.threshold,
@@ -642,7 +651,7 @@ def run_report(
                 period_requested=period,
                 site=site,
                 build=build_folder(out),
-                jobs=jobs or len(os.sched_getaffinity(0)),
+                jobs=jobs or available_cores(),
                 force=force,
                 say=say,
             )

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 
@@ -26,6 +27,7 @@ import pandas as pd
 from evalkit.errors import ValidationError
 
 __all__ = [
+    "date_text",
     "COLUMN_LABELS",
     "NOT_RECORDED",
     "VALUE_LABELS",
@@ -232,3 +234,17 @@ def period_label(period: str) -> str:
         )
     year, quarter = match.groups()
     return f"{_QUARTER_MONTHS[quarter]} {year}"
+
+
+def date_text(when: dt.date) -> str:
+    """A date as a reader writes it, day without a leading zero: ``2 December 2026``.
+
+    (strftime's flag for an unpadded day exists on Linux and macOS only.)
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> date_text(dt.date(2026, 12, 2))
+    '2 December 2026'
+    """
+    return f"{when.day} {when:%B %Y}"
