@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evalkit.data.evaluation import derive_columns, load_evaluation, period_of
+from evalkit.data.episodes import derive_columns
+from evalkit.data.evaluation import load_evaluation
+from evalkit.data.periods import period_of
 from evalkit.demo import write_demo
 from evalkit.errors import ConfigError
 

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from evalkit.data.episodes import build_episodes
-from evalkit.data.evaluation import derive_columns
+from evalkit.data.episodes import build_episodes, derive_columns
 from evalkit.demo import PLANTED, generate
 from evalkit.instruments.scoring import score
 from evalkit.outcomes import attrition, contrast, for_whom

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.config import DisclosurePolicy, EvaluationConfig, load_config
+from evalkit.config import DisclosurePolicy, load_config
 from evalkit.errors import ConfigError, PipelineError
 from evalkit.pipeline import init_evaluation
 from evalkit.pipeline.cache import FileHashes, NotebookCache, cache_key, sha256_file
@@ -21,7 +21,7 @@ from evalkit.pipeline.inputs import files_in_groups, periods_in_extract
 from evalkit.pipeline.parameters import REPORT_PARAMETERS, check_parameters
 from evalkit.pipeline.publish import ReportLock, publish
 from evalkit.pipeline.render import format_key_figures, notebook_title, render_page
-from evalkit.pipeline.report import resolve_notebooks_dir, resolve_period
+from evalkit.pipeline.report import resolve_notebooks_dir
 from evalkit.pipeline.settings import PipelineSettings
 from evalkit.present.keyfigures import KEY_FIGURE_COLUMNS, read_key_figures, record
 
@@ -339,7 +339,9 @@ def test_init_writes_a_config_that_loads_and_never_overwrites(tmp_path):
     assert load_config(init_evaluation(tmp_path / "2026")).name == "2026"  # text, not a number
     config = init_evaluation(tmp_path / "live_well")
     loaded = load_config(config)
-    assert loaded.name == "live_well" and loaded.disclosure == DisclosurePolicy(threshold=8, round_to=5)
+    assert loaded.name == "live_well" and loaded.disclosure == DisclosurePolicy(
+        threshold=8, round_to=5
+    )
     assert len(loaded.periods) == 4
     assert (tmp_path / "live_well" / "extracts").is_dir() and (
         tmp_path / "live_well" / "qual"
@@ -347,21 +349,6 @@ def test_init_writes_a_config_that_loads_and_never_overwrites(tmp_path):
     assert "# Disclosure control" in config.read_text()
     with pytest.raises(ConfigError, match="already exists"):
         init_evaluation(tmp_path / "live_well")
-
-
-def config_with(periods):
-    return EvaluationConfig(name="x", data_dir=Path("."), periods=periods)
-
-
-def test_latest_is_the_last_configured_period_with_data():
-    cfg = config_with(["2026-Q1", "2026-Q2", "2026-Q3"])
-    assert resolve_period(cfg, "latest", {"2025-Q4", "2026-Q1", "2026-Q2"}) == "2026-Q2"
-    assert resolve_period(cfg, "2026-Q3", set()) == "2026-Q3"
-    assert resolve_period(config_with([]), "latest", {"2025-Q4", "2026-Q1"}) == "2026-Q1"
-    with pytest.raises(PipelineError, match="period '2027-Q1' is not configured"):
-        resolve_period(cfg, "2027-Q1", set())
-    with pytest.raises(PipelineError, match="none of the periods .* has referrals"):
-        resolve_period(cfg, "latest", {"2025-Q4"})
 
 
 def test_notebooks_folder_config_then_next_to_config_then_repository(tmp_path):

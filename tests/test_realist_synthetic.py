@@ -17,8 +17,7 @@ import re
 
 import pytest
 
-from evalkit.data.episodes import build_episodes
-from evalkit.data.evaluation import derive_columns
+from evalkit.data.episodes import build_episodes, derive_columns
 from evalkit.demo import DEFAULT_SEED, PLANTED, generate
 from evalkit.realist import DEFAULT_CLIENT_ID_PATTERN, cmoc_evidence, cmoc_outcome_link
 

@@ -119,31 +119,34 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors; not imported at run time
-    from evalkit.config import DisclosurePolicy, load_config
-    from evalkit.data.evaluation import load_evaluation
-    from evalkit.data.expressions import evaluate
-    from evalkit.data.validate import validate_directory
-    from evalkit.demo import write_demo
-    from evalkit.disclosure.suppression import suppress
-    from evalkit.equity.deprivation import (
-        most_deprived_share,
-        outcome_by_imd_quintile,
-        reach_by_imd_quintile,
-        sii,
-    )
-    from evalkit.instruments.scoring import change, score
-    from evalkit.instruments.scoring import get as instrument
-    from evalkit.kpi.compute import compute_kpis
-    from evalkit.kpi.definitions import load_kpis
-    from evalkit.outcomes.attrition import attrition
-    from evalkit.outcomes.contrast import contrast
-    from evalkit.outcomes.paired import before_after
-    from evalkit.outcomes.sensitivity import sensitivity
-    from evalkit.outcomes.subgroups import for_whom
-    from evalkit.pipeline.init import init_evaluation
-    from evalkit.pipeline.report import run_report
-    from evalkit.qual.tables import load_qualitative
-    from evalkit.realist.evidence import cmoc_evidence
-    from evalkit.realist.link import cmoc_outcome_link
-    from evalkit.stats.funnel import funnel_limits
-    from evalkit.stats.intervals import byars_ci, mean_ci, rate_ci, wilson_ci
+    from evalkit.config import DisclosurePolicy as DisclosurePolicy
+    from evalkit.config import load_config as load_config
+    from evalkit.data.evaluation import load_evaluation as load_evaluation
+    from evalkit.data.expressions import evaluate as evaluate
+    from evalkit.data.validate import validate_directory as validate_directory
+    from evalkit.demo import write_demo as write_demo
+    from evalkit.disclosure.suppression import suppress as suppress
+    from evalkit.equity.deprivation import most_deprived_share as most_deprived_share
+    from evalkit.equity.deprivation import outcome_by_imd_quintile as outcome_by_imd_quintile
+    from evalkit.equity.deprivation import reach_by_imd_quintile as reach_by_imd_quintile
+    from evalkit.equity.deprivation import sii as sii
+    from evalkit.instruments.scoring import change as change
+    from evalkit.instruments.scoring import get as instrument  # noqa: F401 (public name)
+    from evalkit.instruments.scoring import score as score
+    from evalkit.kpi.compute import compute_kpis as compute_kpis
+    from evalkit.kpi.definitions import load_kpis as load_kpis
+    from evalkit.outcomes.attrition import attrition as attrition
+    from evalkit.outcomes.contrast import contrast as contrast
+    from evalkit.outcomes.paired import before_after as before_after
+    from evalkit.outcomes.sensitivity import sensitivity as sensitivity
+    from evalkit.outcomes.subgroups import for_whom as for_whom
+    from evalkit.pipeline.init import init_evaluation as init_evaluation
+    from evalkit.pipeline.report import run_report as run_report
+    from evalkit.qual.tables import load_qualitative as load_qualitative
+    from evalkit.realist.evidence import cmoc_evidence as cmoc_evidence
+    from evalkit.realist.link import cmoc_outcome_link as cmoc_outcome_link
+    from evalkit.stats.funnel import funnel_limits as funnel_limits
+    from evalkit.stats.intervals import byars_ci as byars_ci
+    from evalkit.stats.intervals import mean_ci as mean_ci
+    from evalkit.stats.intervals import rate_ci as rate_ci
+    from evalkit.stats.intervals import wilson_ci as wilson_ci

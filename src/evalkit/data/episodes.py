@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.data.periods import period_of
+from evalkit.data.schema import AGE_BANDS
 from evalkit.errors import ValidationError
 from evalkit.instruments import lifestyle
 from evalkit.instruments.definitions import AUDITC, DEFINITIONS, WEMWBS
@@ -36,7 +38,7 @@ from evalkit.instruments.scoring import (
     score,
 )
 
-__all__ = ["BASELINE", "FOLLOWUP", "LIFESTYLE_MEASURES", "build_episodes"]
+__all__ = ["BASELINE", "FOLLOWUP", "LIFESTYLE_MEASURES", "build_episodes", "derive_columns"]
 
 BASELINE = "baseline"
 FOLLOWUP = "exit"
@@ -49,6 +51,31 @@ LIFESTYLE_MEASURES = (
     "fruit_veg_portions",
     "treatment_sessions",
 )
+
+
+def derive_columns(participants: pd.DataFrame) -> pd.DataFrame:
+    """Add ``period``, ``imd_quintile`` and (where missing) ``age_band`` to participants.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"referral_date": pd.to_datetime(["2026-02-01"]), "imd_decile": [3],
+    ...                   "age": [67], "age_band": [None]})
+    >>> derive_columns(p)[["period", "imd_quintile", "age_band"]].values.tolist()
+    [['2026-Q1', 2, '65-74']]
+    """
+    out = participants.copy()
+    out["period"] = period_of(out["referral_date"])
+    decile = pd.to_numeric(out.get("imd_decile"), errors="coerce")
+    out["imd_quintile"] = pd.array(np.ceil(decile / 2), dtype="Int64")
+    if "age" in out:
+        edges = [16, 25, 35, 45, 55, 65, 75, np.inf]
+        from_age = pd.cut(
+            pd.to_numeric(out["age"], errors="coerce"), edges, right=False, labels=AGE_BANDS
+        ).astype(object)
+        band = out["age_band"] if "age_band" in out else pd.Series(None, index=out.index)
+        out["age_band"] = band.where(band.notna(), from_age)
+        out["age_band"] = out["age_band"].where(out["age_band"].notna(), None)
+    return out
 
 
 def _check_inputs(participants: pd.DataFrame, measures: pd.DataFrame) -> None:

@@ -17,20 +17,17 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
-from evalkit.data.schema import AGE_BANDS
+from evalkit.data.periods import resolve_period
 from evalkit.errors import ConfigError
 
 __all__ = [
     "Evaluation",
-    "derive_columns",
     "input_files",
     "load_evaluation",
-    "period_of",
     "preload_evaluation",
     "prepare_validated",
 ]
@@ -111,48 +108,6 @@ class Evaluation:
         return f"{where}, referrals up to and including {self.period}"
 
 
-def period_of(dates: pd.Series) -> pd.Series:
-    """Calendar quarter of each date as ``"YYYY-Qn"`` (missing stays missing).
-
-    Examples
-    --------
-    >>> period_of(pd.Series(pd.to_datetime(["2026-01-05", "2026-07-01", None]))).tolist()
-    ['2026-Q1', '2026-Q3', None]
-    """
-    dates = pd.to_datetime(dates)
-    text = (
-        dates.dt.year.astype("Int64").astype("string")
-        + "-Q"
-        + dates.dt.quarter.astype("Int64").astype("string")
-    )
-    return text.astype(object).where(dates.notna(), None)
-
-
-def derive_columns(participants: pd.DataFrame) -> pd.DataFrame:
-    """Add ``period``, ``imd_quintile`` and (where missing) ``age_band`` to participants.
-
-    Examples
-    --------
-    >>> p = pd.DataFrame({"referral_date": pd.to_datetime(["2026-02-01"]), "imd_decile": [3],
-    ...                   "age": [67], "age_band": [None]})
-    >>> derive_columns(p)[["period", "imd_quintile", "age_band"]].values.tolist()
-    [['2026-Q1', 2, '65-74']]
-    """
-    out = participants.copy()
-    out["period"] = period_of(out["referral_date"])
-    decile = pd.to_numeric(out.get("imd_decile"), errors="coerce")
-    out["imd_quintile"] = pd.array(np.ceil(decile / 2), dtype="Int64")
-    if "age" in out:
-        edges = [16, 25, 35, 45, 55, 65, 75, np.inf]
-        from_age = pd.cut(
-            pd.to_numeric(out["age"], errors="coerce"), edges, right=False, labels=AGE_BANDS
-        ).astype(object)
-        band = out["age_band"] if "age_band" in out else pd.Series(None, index=out.index)
-        out["age_band"] = band.where(band.notna(), from_age)
-        out["age_band"] = out["age_band"].where(out["age_band"].notna(), None)
-    return out
-
-
 def input_files(config: EvaluationConfig) -> list[Path]:
     """Every file validation reads for this evaluation, sorted."""
     from evalkit.data.validate import input_paths
@@ -208,7 +163,7 @@ def prepare_validated(config: EvaluationConfig) -> Path:
     Path
         The ``validated/`` folder.
     """
-    from evalkit.data.episodes import build_episodes
+    from evalkit.data.episodes import build_episodes, derive_columns
     from evalkit.data.validate import validate_directory, write_validation
 
     files = input_files(config)
@@ -243,21 +198,6 @@ def prepare_validated(config: EvaluationConfig) -> Path:
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return target
-
-
-def _resolve_period(config: EvaluationConfig, periods_in_data: pd.Series, period: str) -> str:
-    known = sorted(set(periods_in_data.dropna()))
-    if period == "latest":
-        candidates = [p for p in config.periods if p in known] or known
-        if not candidates:
-            raise ConfigError(f"{config.path}: no episodes with a referral date to report on.")
-        return candidates[-1]
-    if config.periods and period not in config.periods:
-        raise ConfigError(
-            f"{config.path}: period {period!r} is not one of the configured periods "
-            f"({', '.join(config.periods)})."
-        )
-    return period
 
 
 # Evaluations read ahead of the notebooks by the report pipeline's kernel servers
@@ -329,7 +269,9 @@ def load_evaluation(
     tables = {t: pd.read_parquet(folder / "clean" / f"{t}.parquet") for t in _TABLES}
     episodes = pd.read_parquet(folder / "episodes.parquet")
     participants = tables["participants"]
-    period = _resolve_period(config, participants["period"], period)
+    period = resolve_period(
+        config.periods, period, set(participants["period"].dropna()), config_path=config.path
+    )
     in_scope = participants["period"].notna() & (participants["period"] <= period)
     if site != "all":
         sites = sorted(participants["site"].dropna().unique())

@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evalkit.config import EvaluationConfig
+from evalkit.data.episodes import build_episodes, derive_columns
 from evalkit.data.expressions import nearest_columns, parse_expression
 from evalkit.data.readers import READABLE_SUFFIXES, RawTable, melt_wide, parse_column, read_raw
 from evalkit.data.schema import (
@@ -450,8 +451,6 @@ def _cross_table(tables, out: _Collector) -> None:
 
 def episode_columns(participants: pd.DataFrame, measures: pd.DataFrame) -> list[str]:
     """The episode table's columns, from empty copies of the clean tables (nothing is scored)."""
-    from evalkit.data.episodes import build_episodes
-    from evalkit.data.evaluation import derive_columns
 
     return list(build_episodes(derive_columns(participants.iloc[:0]), measures.iloc[:0]).columns)
 

@@ -260,7 +260,7 @@ def missing_rule_statements(config: Any, instruments: Iterable[str]) -> list[str
     >>> from pathlib import Path
     >>> from evalkit.config import EvaluationConfig
     >>> cfg = EvaluationConfig(name="Demo", data_dir=Path("."),
-    ...                        instruments={"swemwbs": {"missing_rule": "prorate", "max_missing": 1}})
+    ...     instruments={"swemwbs": {"missing_rule": "prorate", "max_missing": 1}})
     >>> [s.split(":")[0] for s in missing_rule_statements(cfg, ["wemwbs", "swemwbs"])]
     ['WEMWBS scores use complete answers only', 'SWEMWBS scores allow up to 1 of the 7 questions \
 to be blank']

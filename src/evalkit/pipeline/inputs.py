@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.data.evaluation import period_of
+from evalkit.data.periods import period_of
 from evalkit.data.readers import parse_dates
 from evalkit.errors import PipelineError
 

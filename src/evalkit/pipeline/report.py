@@ -36,6 +36,7 @@ import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
+from evalkit.data.periods import resolve_period
 from evalkit.disclosure.scan import (
     IDENTIFIER_COLUMNS,
     identifiers_in_extract,
@@ -68,7 +69,7 @@ from evalkit.pipeline.settings import PipelineSettings
 from evalkit.present.keyfigures import KEY_FIGURES_FILE, read_key_figures
 from evalkit.present.labels import date_text
 
-__all__ = ["resolve_notebooks_dir", "resolve_period", "run_report", "site_folder"]
+__all__ = ["resolve_notebooks_dir", "run_report", "site_folder"]
 
 
 def resolve_notebooks_dir(config: EvaluationConfig) -> Path:
@@ -108,51 +109,6 @@ def site_folder(site: str) -> str:
     ('north-east', 'all')
     """
     return re.sub(r"[^a-z0-9]+", "-", site.lower()).strip("-") or "site"
-
-
-def resolve_period(config: EvaluationConfig, period: str, periods_with_data: set[str]) -> str:
-    """The period to report: ``latest`` is the last configured period with referrals (the last
-    period in the data when none are configured, as
-    :func:`evalkit.data.evaluation.load_evaluation`).
-
-    Parameters
-    ----------
-    config : EvaluationConfig
-        Lists the periods (oldest first).
-    period : str
-        ``"latest"`` or a configured period.
-    periods_with_data : set of str
-        Quarters that have referrals in the extracts.
-
-    Raises
-    ------
-    PipelineError
-        If the period is not configured, or (for ``latest``) no period has data.
-
-    Examples
-    --------
-    >>> from evalkit.config import EvaluationConfig
-    >>> cfg = EvaluationConfig(name="x", data_dir=Path("."), periods=["2026-Q1", "2026-Q2"])
-    >>> resolve_period(cfg, "latest", {"2025-Q4", "2026-Q1"})
-    '2026-Q1'
-    """
-    where = config.path or "the config"
-    if period != "latest":
-        if config.periods and period not in config.periods:
-            raise PipelineError(
-                f"period {period!r} is not configured in {where} "
-                f"(configured: {', '.join(config.periods)})."
-            )
-        return period
-    configured = config.periods or sorted(periods_with_data)
-    with_data = [p for p in configured if p in periods_with_data]
-    if not with_data:
-        raise PipelineError(
-            f"--period latest: none of the periods ({', '.join(configured) or 'none'}) "
-            f"has referrals in {config.extracts_dir} "
-            f"(periods found: {', '.join(sorted(periods_with_data)) or 'none'})."
-        )
-    return with_data[-1]
 
 
 @dataclass
@@ -647,7 +603,7 @@ def run_report(
                 cache=cache,
                 hashes=hashes,
                 extracts=extracts,
-                period=resolve_period(config, period, with_data),
+                period=resolve_period(config.periods, period, with_data, config_path=config.path),
                 period_requested=period,
                 site=site,
                 build=build_folder(out),
