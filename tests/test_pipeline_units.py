@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from evalkit.config import DisclosurePolicy, load_config
+from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.errors import ConfigError, PipelineError
 from evalkit.pipeline import init_evaluation
-from evalkit.pipeline.cache import FileHashes, NotebookCache, cache_key, sha256_file
+from evalkit.pipeline.cache import FileHashes, NotebookCache
 from evalkit.pipeline.execute import NotebookTask, execute_and_render
 from evalkit.pipeline.inputs import files_in_groups, periods_in_extract
 from evalkit.pipeline.parameters import REPORT_PARAMETERS, check_parameters
@@ -185,8 +186,10 @@ def test_file_hashes_rehash_only_when_size_or_mtime_changes(tmp_path, monkeypatc
 
 def test_cache_key_depends_on_every_component_not_on_order():
     base = {"notebook": "a", "inputs": {"x.csv": "1", "y.csv": "2"}}
-    assert cache_key(base) == cache_key({"inputs": {"y.csv": "2", "x.csv": "1"}, "notebook": "a"})
-    assert cache_key(base) != cache_key({**base, "inputs": {"x.csv": "1", "y.csv": "3"}})
+    assert content_key(base) == content_key(
+        {"inputs": {"y.csv": "2", "x.csv": "1"}, "notebook": "a"}
+    )
+    assert content_key(base) != content_key({**base, "inputs": {"x.csv": "1", "y.csv": "3"}})
 
 
 def test_notebook_cache_uses_only_complete_entries_with_the_same_key(tmp_path):

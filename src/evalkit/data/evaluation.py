@@ -8,7 +8,6 @@ read the same validated data instead of validating it six times.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
+from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.data.periods import resolve_period
 from evalkit.errors import ConfigError
 
@@ -115,14 +115,6 @@ def input_files(config: EvaluationConfig) -> list[Path]:
     return input_paths(config.data_dir)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _file_stats(config: EvaluationConfig, files: list[Path]) -> dict[str, object]:
     """Size and modification time of every input, with the settings the cache key covers."""
     found = {}
@@ -144,12 +136,12 @@ def _file_stats(config: EvaluationConfig, files: list[Path]) -> dict[str, object
 
 def _cache_key(config: EvaluationConfig, files: list[Path]) -> str:
     payload = {
-        "files": {str(p.relative_to(config.data_dir)): _sha256(p) for p in files},
+        "files": {str(p.relative_to(config.data_dir)): sha256_file(p) for p in files},
         "instruments": config.instruments,
         "providers": config.providers,
         "evalkit": evalkit.__version__,
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return content_key(payload)
 
 
 def prepare_validated(config: EvaluationConfig) -> Path:

@@ -27,36 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import evalkit
+from evalkit.data.fingerprint import sha256_file
 
 __all__ = [
     "FileHashes",
     "NotebookCache",
-    "cache_key",
     "evalkit_fingerprint",
     "remembered",
-    "sha256_file",
 ]
 
-_CHUNK = 1 << 20
 _SOURCE_SUFFIXES = (".py", ".j2", ".css", ".yml", ".yaml")
-
-
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, as hex.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
-    >>> _ = p.write_bytes(b"abc")
-    >>> sha256_file(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -65,18 +45,6 @@ def _write_json(path: Path, data: Any) -> None:
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8") as tmp:
         json.dump(data, tmp, indent=1, sort_keys=True, ensure_ascii=False)
     os.replace(tmp.name, path)
-
-
-def cache_key(components: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of the key components.
-
-    Examples
-    --------
-    >>> cache_key({"b": 1, "a": [2]}) == cache_key({"a": [2], "b": 1})
-    True
-    """
-    text = json.dumps(components, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def evalkit_fingerprint() -> dict[str, str]:

@@ -36,6 +36,7 @@ import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
+from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.data.periods import resolve_period
 from evalkit.disclosure.scan import (
     IDENTIFIER_COLUMNS,
@@ -45,14 +46,7 @@ from evalkit.disclosure.scan import (
     scan_live_markup,
 )
 from evalkit.errors import DisclosureError, PipelineError
-from evalkit.pipeline.cache import (
-    FileHashes,
-    NotebookCache,
-    cache_key,
-    evalkit_fingerprint,
-    remembered,
-    sha256_file,
-)
+from evalkit.pipeline.cache import FileHashes, NotebookCache, evalkit_fingerprint, remembered
 from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask
 from evalkit.pipeline.inputs import (
     extract_files,
@@ -189,7 +183,7 @@ def _key_figures_digest(outputs: Path, names: list[str]) -> dict[str, str | None
 
 def _parameters_key(nb: _Notebook, parameters: dict[str, str]) -> str:
     kinds = {name: type(value).__name__ for name, value in parameters.items()}
-    return cache_key({"notebook": nb.components["notebook_sha256"], "parameters": kinds})
+    return content_key({"notebook": nb.components["notebook_sha256"], "parameters": kinds})
 
 
 def available_cores() -> int:
@@ -357,7 +351,7 @@ class _ReportRun:
 
     def _reuse_or_task(self, nb: _Notebook, kernels: Path) -> NotebookTask | None:
         """Copy a valid cached result into the build, or describe the run needed."""
-        nb.key = cache_key(nb.components)
+        nb.key = content_key(nb.components)
         outputs = self.build / "outputs" / nb.name
         page = self.build / "pages" / f"{nb.name}.html"
         hit = None if self.force else self.cache.lookup(nb.slot, nb.key)
