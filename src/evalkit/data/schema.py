@@ -22,6 +22,8 @@ from typing import Literal
 import pandas as pd
 import pandera.pandas as pa
 
+from evalkit.instruments.definitions import DEFINITIONS, InstrumentDefinition
+
 __all__ = [
     "FOREIGN_KEYS",
     "MEASURES",
@@ -188,47 +190,34 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+def _item_description(definition: InstrumentDefinition, position: int) -> str:
+    """An item's data-dictionary line: ``WEMWBS item 1: I've been ... (1-5)``, or for items
+    named by topic rather than number ``ONS4: How satisfied ...? (0-10)``."""
+    item = definition.items[position]
+    label = definition.short_name
+    if item[-1].isdigit():
+        label += f" item {int(item.rsplit('_', 1)[-1])}"
+    wording = f": {definition.item_wording[position]}" if definition.item_wording else ""
+    return f"{label}{wording} ({definition.response_min}-{definition.response_max})"
+
+
 def _measures() -> dict[str, MeasureSpec]:
+    # Instrument items come from their one declaration (evalkit.instruments.definitions); a
+    # short form's items (SWEMWBS) are its long form's, declared once under the long form.
     specs: list[MeasureSpec] = []
-    wemwbs_items = [
-        "feeling optimistic about the future",
-        "feeling useful",
-        "feeling relaxed",
-        "feeling interested in other people",
-        "had energy to spare",
-        "dealing with problems well",
-        "thinking clearly",
-        "feeling good about myself",
-        "feeling close to other people",
-        "feeling confident",
-        "able to make up my own mind about things",
-        "feeling loved",
-        "interested in new things",
-        "feeling cheerful",
-    ]
-    for i, text in enumerate(wemwbs_items, start=1):
-        specs.append(
-            MeasureSpec(
-                f"wemwbs_{i:02d}", f"WEMWBS item {i}: I've been {text} (1-5)", 1, 5, True, "wemwbs"
-            )
-        )
-    ons4 = {
-        "ons4_life_satisfaction": "How satisfied are you with your life nowadays? (0-10)",
-        "ons4_worthwhile": "To what extent do you feel the things you do are worthwhile? (0-10)",
-        "ons4_happiness": "How happy did you feel yesterday? (0-10)",
-        "ons4_anxiety": "How anxious did you feel yesterday? (0-10)",
-    }
-    specs += [MeasureSpec(k, f"ONS4: {v}", 0, 10, True, "ons4") for k, v in ons4.items()]
-    specs += [
-        MeasureSpec(f"phq9_{i}", f"PHQ-9 item {i} (0-3)", 0, 3, True, "phq9") for i in range(1, 10)
-    ]
-    specs += [
-        MeasureSpec(f"gad7_{i}", f"GAD-7 item {i} (0-3)", 0, 3, True, "gad7") for i in range(1, 8)
-    ]
-    specs += [
-        MeasureSpec(f"auditc_{i}", f"AUDIT-C item {i} (0-4)", 0, 4, True, "auditc")
-        for i in range(1, 4)
-    ]
+    for definition in DEFINITIONS.values():
+        for position, item in enumerate(definition.items):
+            if item not in {s.name for s in specs}:
+                specs.append(
+                    MeasureSpec(
+                        item,
+                        _item_description(definition, position),
+                        definition.response_min,
+                        definition.response_max,
+                        True,
+                        definition.name,
+                    )
+                )
     specs += [
         MeasureSpec("weight_kg", "Measured weight in kilograms", 30, 350, False, "lifestyle"),
         MeasureSpec("height_cm", "Measured height in centimetres", 120, 230, False, "lifestyle"),

@@ -27,15 +27,17 @@ from evalkit.data.expressions import evaluate
 from evalkit.data.schema import MEASURES, TIMEPOINTS
 from evalkit.demo.participants import QUIT_OUTCOMES, Cohort, by_quintile
 from evalkit.demo.truths import PLANTED
+from evalkit.instruments import definitions
 
 __all__ = ["MEASURE_NAMES", "MeasureRows", "make_measures", "spread_items"]
 
 MEASURE_NAMES = tuple(MEASURES)
-WEMWBS = tuple(f"wemwbs_{i:02d}" for i in range(1, 15))
-ONS4 = ("ons4_life_satisfaction", "ons4_worthwhile", "ons4_happiness", "ons4_anxiety")
-PHQ9 = tuple(f"phq9_{i}" for i in range(1, 10))
-GAD7 = tuple(f"gad7_{i}" for i in range(1, 8))
-AUDITC = ("auditc_1", "auditc_2", "auditc_3")
+# Item names come from the one declaration of each instrument.
+WEMWBS = definitions.WEMWBS.items
+ONS4 = definitions.ONS4.items
+PHQ9 = definitions.PHQ9.items
+GAD7 = definitions.GAD7.items
+AUDITC = definitions.AUDITC.items
 #: Relative tendency of each WEMWBS item to score high (population surveys find "feeling loved"
 #: and "able to make up my own mind" highest, "energy to spare" and "relaxed" lowest).
 WEMWBS_ITEM_LEAN = (1.0, 1.0, 0.7, 1.1, 0.6, 1.0, 1.0, 0.9, 1.1, 0.9, 1.3, 1.3, 1.1, 1.0)

@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 from evalkit.data.schema import TABLES
 from evalkit.demo.files import CsvFile, RawFile, XlsxFile
 from evalkit.errors import ConfigError
+from evalkit.instruments.definitions import WEMWBS
 
 __all__ = ["FAULTS", "FAULT_CLASSES", "MANIFEST_COLUMNS", "MIN_EPISODES", "Fault", "plant_faults"]
 
@@ -313,7 +314,7 @@ def _wide_blank(files: Files, fault: Fault) -> Manifest:
     """Type a space into a blank item cell (the respondent skipped the item)."""
     file = files[fault.file]
     used = files.rows_used(fault.file)
-    for column in [c for c in file.frame.columns if c.startswith("wemwbs_")]:
+    for column in [c for c in file.frame.columns if c in WEMWBS.items]:
         blank = file.frame[column].isna().to_numpy()
         position = next((int(i) for i in np.flatnonzero(blank) if int(i) not in used), None)
         if position is not None:

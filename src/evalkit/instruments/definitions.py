@@ -111,6 +111,9 @@ class InstrumentDefinition:
         Where the scoring rule, bands and thresholds come from.
     notes : str
         Choices made where a source was not found, with the reason.
+    item_wording : tuple of str
+        Each item's wording as the respondent reads it, in ``items`` order (empty when the
+        wording is not reproduced); the data dictionary and templates show it.
     """
 
     name: str
@@ -132,6 +135,7 @@ class InstrumentDefinition:
     missing_rule: str = "complete_case"
     max_missing: int = 1
     notes: str = ""
+    item_wording: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -152,8 +156,15 @@ class InstrumentDefinition:
                 problems.append("metric_conversion does not cover every raw total")
         if self.item_bands is not None and set(self.item_bands) != set(self.items):
             problems.append("item_bands must band every item")
+        if self.item_wording and len(self.item_wording) != len(self.items):
+            problems.append("item_wording must give one wording per item")
         if problems:
             raise ScoringError(f"Instrument definition '{self.name}': {'; '.join(problems)}.")
+
+    @property
+    def short_name(self) -> str:
+        """The name readers know it by, from the title's brackets (``PHQ-9``, ``WEMWBS``)."""
+        return self.title[self.title.rfind("(") + 1 : -1] if "(" in self.title else self.name
 
     @property
     def n_items(self) -> int:
@@ -225,6 +236,25 @@ WEMWBS = InstrumentDefinition(
         Band("average wellbeing", 45),
         Band("high wellbeing", 60),
     ),
+    item_wording=tuple(
+        f"I've been {text}"
+        for text in (
+            "feeling optimistic about the future",
+            "feeling useful",
+            "feeling relaxed",
+            "feeling interested in other people",
+            "had energy to spare",
+            "dealing with problems well",
+            "thinking clearly",
+            "feeling good about myself",
+            "feeling close to other people",
+            "feeling confident",
+            "able to make up my own mind about things",
+            "feeling loved",
+            "interested in new things",
+            "feeling cheerful",
+        )
+    ),
     higher_is_better=True,
     meaningful_change=3,
     reliability=0.91,
@@ -291,6 +321,12 @@ ONS4 = InstrumentDefinition(
     name="ons4",
     title="ONS personal wellbeing questions (ONS4)",
     items=("ons4_life_satisfaction", "ons4_worthwhile", "ons4_happiness", "ons4_anxiety"),
+    item_wording=(
+        "How satisfied are you with your life nowadays?",
+        "To what extent do you feel the things you do are worthwhile?",
+        "How happy did you feel yesterday?",
+        "How anxious did you feel yesterday?",
+    ),
     response_min=0,
     response_max=10,
     item_bands=MappingProxyType(

@@ -232,7 +232,7 @@ def missing_rule_statement(
     more blanks has no score."
     """
     defn = get(instrument)
-    short = defn.title[defn.title.rfind("(") + 1 : -1] if "(" in defn.title else defn.name
+    short = defn.short_name
     if defn.per_item:
         return (
             f"{short} questions are reported one by one: a question left blank has no score "
