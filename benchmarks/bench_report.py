@@ -35,6 +35,7 @@ from pathlib import Path
 
 from evalkit.config import load_config
 from evalkit.demo import write_demo
+from evalkit.pages import page_names
 from evalkit.pipeline.manifest import read_manifest
 
 BIN = Path(sys.executable).parent
@@ -100,7 +101,7 @@ def main() -> None:
     generate = time.perf_counter() - started
     config = load_config(config_path)
     folder = OUT / "frozen" / "notebooks"
-    present = [n for n in config.notebooks if (folder / f"{n}.ipynb").is_file()]
+    present = [n for n in page_names(config.notebooks) if (folder / f"{n}.ipynb").is_file()]
     with open(config_path, "a", encoding="utf-8") as handle:
         handle.write(f"notebooks: [{', '.join(present)}]\nnotebooks_dir: {folder.resolve()}\n")
     notebooks = [folder / f"{n}.ipynb" for n in present]

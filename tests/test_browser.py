@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.config import load_config
+from evalkit.pages import page_names
 from evalkit.pipeline import run_report
 from evalkit.pipeline.report import resolve_notebooks_dir
 
@@ -77,13 +78,13 @@ def demo_report(tmp_path_factory):
     config_path = write_demo(root / "demo", episodes=DEMO_EPISODES)
     config = load_config(config_path)
     folder = resolve_notebooks_dir(config)
-    missing = [n for n in config.notebooks if not (folder / f"{n}.ipynb").is_file()]
+    missing = [n for n in page_names(config.notebooks) if not (folder / f"{n}.ipynb").is_file()]
     if missing:
         message = f"demo report notebooks not written yet: {', '.join(missing)}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         warnings.warn(f"{message}; checking the pages of the others", stacklevel=1)
-        present = [n for n in config.notebooks if n not in missing]
+        present = [n for n in page_names(config.notebooks) if n not in missing]
         with open(config_path, "a", encoding="utf-8") as handle:
             handle.write(f"notebooks: [{', '.join(present)}]\n")
     return run_report(config_path, out=root / "reports", progress=lambda line: None)

@@ -15,6 +15,7 @@ import pytest
 from evalkit.config import DisclosurePolicy, load_config
 from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.errors import ConfigError, PipelineError
+from evalkit.pages import page_names
 from evalkit.pipeline import init_evaluation
 from evalkit.pipeline.cache import FileHashes, NotebookCache
 from evalkit.pipeline.execute import NotebookTask, execute_and_render
@@ -359,7 +360,7 @@ def test_notebooks_folder_config_then_next_to_config_then_repository(tmp_path):
     cfg = load_config(tmp_path / "evaluation.yml")
     assert resolve_notebooks_dir(cfg) == REPO_NOTEBOOKS.resolve()
     (tmp_path / "notebooks").mkdir()
-    (tmp_path / "notebooks" / f"{cfg.notebooks[0]}.ipynb").write_text("{}")
+    (tmp_path / "notebooks" / f"{page_names(cfg.notebooks)[0]}.ipynb").write_text("{}")
     assert resolve_notebooks_dir(cfg) == tmp_path / "notebooks"
     (tmp_path / "evaluation.yml").write_text("name: x\ndata_dir: .\nnotebooks_dir: mine\n")
     assert resolve_notebooks_dir(load_config(tmp_path / "evaluation.yml")) == tmp_path / "mine"

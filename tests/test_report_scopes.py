@@ -15,6 +15,7 @@ from evalkit.data.evaluation import load_evaluation
 from evalkit.demo import write_demo
 from evalkit.instruments import score
 from evalkit.outcomes import attrition
+from evalkit.pages import page_names
 from evalkit.pipeline import run_report
 from evalkit.present.keyfigures import read_key_figures, record
 
@@ -36,8 +37,8 @@ def test_site_report_renders_every_page_for_that_site(demo, tmp_path):
     config = load_config(demo)
     folder = run_report(demo, site="North", out=tmp_path, progress=lambda line: None)
     pages = {p.name for p in folder.glob("*.html")}
-    assert pages == {"index.html", *(f"{n}.html" for n in config.notebooks)}
-    for name in config.notebooks:
+    assert pages == {"index.html", *(f"{n}.html" for n in page_names(config.notebooks))}
+    for name in page_names(config.notebooks):
         text = page_text(folder / f"{name}.html")
         assert "North site" in text or "North" in text, name
         assert "Traceback" not in text and " nan " not in text, name

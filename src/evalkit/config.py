@@ -17,20 +17,10 @@ import yaml
 from evalkit.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_NOTEBOOKS",
     "DisclosurePolicy",
     "EvaluationConfig",
     "load_config",
     "write_config",
-]
-
-DEFAULT_NOTEBOOKS = [
-    "00_data_quality",
-    "01_reach_and_equity",
-    "02_wellbeing_outcomes",
-    "03_lifestyle_kpis",
-    "04_realist_synthesis",
-    "05_summary",
 ]
 
 
@@ -92,7 +82,8 @@ class EvaluationConfig:
     periods: list[str] = field(default_factory=list)
     sites: list[str] = field(default_factory=list)
     providers: list[dict[str, str]] = field(default_factory=list)
-    notebooks: list[str] = field(default_factory=lambda: list(DEFAULT_NOTEBOOKS))
+    #: Report notebooks to run, in order; empty means every page of evalkit.pages.PAGES.
+    notebooks: list[str] = field(default_factory=list)
     notebooks_dir: Path | None = None
     population_imd_quintile_share: dict[int, float] = field(
         default_factory=lambda: {1: 0.2, 2: 0.2, 3: 0.2, 4: 0.2, 5: 0.2}

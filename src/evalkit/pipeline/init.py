@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import textwrap
 from pathlib import Path
 
 from evalkit.errors import ConfigError
+from evalkit.pages import page_names
 
 __all__ = ["EVALUATION_FOLDERS", "init_evaluation", "starter_config"]
 
@@ -42,10 +44,10 @@ disclosure: {{threshold: 8, round_to: 5}}
 # Resident population share by IMD quintile (1 = most deprived), for reach and equity.
 population_imd_quintile_share: {{1: 0.2, 2: 0.2, 3: 0.2, 4: 0.2, 5: 0.2}}
 
-# Report notebooks, run in this order (05_summary last, from the others' key figures).
+# Report notebooks, run in this order (05_summary last, from the others' key figures);
+# default: every page of the report.
 # notebooks_dir: notebooks          # default: notebooks/ next to this file, else evalkit's own
-# notebooks: [00_data_quality, 01_reach_and_equity, 02_wellbeing_outcomes,
-#             03_lifestyle_kpis, 04_realist_synthesis, 05_summary]
+{notebooks}
 
 # Page titles by notebook name (default: each notebook's first heading).
 # titles: {{01_reach_and_equity: Who the service reaches}}
@@ -73,7 +75,12 @@ def starter_config(name: str, year: int | None = None) -> str:
     """
     year = year or dt.date.today().year
     # Quoted (a JSON string is a YAML string), so names like "2026" or "yes" stay text.
-    return _STARTER.format(name=json.dumps(name), periods=_quarters_of(year))
+    pages = textwrap.wrap(
+        f"# notebooks: [{', '.join(page_names())}]", width=96, subsequent_indent="#" + " " * 13
+    )
+    return _STARTER.format(
+        name=json.dumps(name), periods=_quarters_of(year), notebooks="\n".join(pages)
+    )
 
 
 def init_evaluation(directory: str | Path) -> Path:

@@ -46,6 +46,7 @@ from evalkit.disclosure.scan import (
     scan_live_markup,
 )
 from evalkit.errors import DisclosureError, PipelineError
+from evalkit.pages import page_names
 from evalkit.pipeline.cache import FileHashes, NotebookCache, evalkit_fingerprint, remembered
 from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask
 from evalkit.pipeline.inputs import (
@@ -80,7 +81,7 @@ def resolve_notebooks_dir(config: EvaluationConfig) -> Path:
     """
     if config.notebooks_dir is not None:
         return config.notebooks_dir
-    first = f"{config.notebooks[0]}.ipynb" if config.notebooks else ""
+    first = f"{page_names(config.notebooks)[0]}.ipynb"
     candidates = [
         config.root / "notebooks",
         Path(evalkit.__file__).resolve().parents[2] / "notebooks",
@@ -256,7 +257,7 @@ class _ReportRun:
         fingerprint = evalkit_fingerprint()
         config_sha = self.hashes.sha256(self.config.path)
         notebooks = []
-        for name in self.config.notebooks:
+        for name in page_names(self.config.notebooks):
             groups = self.settings.inputs_of(name)
             nb = _Notebook(
                 name=name,
@@ -573,7 +574,7 @@ def run_report(
     config = load_config(config_path)
     settings = PipelineSettings.from_config(config)
     notebooks_dir = resolve_notebooks_dir(config)
-    for name in config.notebooks:
+    for name in page_names(config.notebooks):
         if not (notebooks_dir / f"{name}.ipynb").is_file():
             raise PipelineError(
                 f"notebook {name}.ipynb (listed in {config.path}) is not in {notebooks_dir}."

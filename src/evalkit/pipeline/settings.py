@@ -36,6 +36,7 @@ from typing import Any
 
 from evalkit.config import EvaluationConfig
 from evalkit.errors import ConfigError
+from evalkit.pages import KEY_FIGURES_GROUP, PAGES
 
 __all__ = [
     "DEFAULT_INPUT_GROUPS",
@@ -44,19 +45,15 @@ __all__ = [
     "PipelineSettings",
 ]
 
-KEY_FIGURES_GROUP = "key_figures"
 DEFAULT_INPUT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "extracts": ("extracts/**/*",),
         "qual": ("qual/**/*",),
     }
 )
+#: What each registered page reads (evalkit.pages.PAGES); "*" is any other notebook.
 DEFAULT_NOTEBOOK_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "*": ("extracts",),
-        "04_realist_synthesis": ("extracts", "qual"),
-        "05_summary": ("extracts", KEY_FIGURES_GROUP),
-    }
+    {"*": ("extracts",), **{page.name: page.inputs for page in PAGES}}
 )
 DEFAULT_EXECUTION_TIMEOUT = 1800.0
 
