@@ -27,14 +27,20 @@ report: demo
 	$(BIN)/evalkit validate $(DEMO)
 	$(BIN)/evalkit report --config $(DEMO)/evaluation.yml --period latest --out reports/demo
 
-# The notebooks run against the demo evaluation (their default config_path), one kernel per
-# notebook file (--dist loadfile keeps a notebook's cells on one worker).
-test: $(STAMP) $(DEMO)/evaluation.yml
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax tests notebooks
+# The checks first (fast, and a broken layer contract or type error is worth knowing before
+# the slow tests), then the tests: unit and page tests, every docstring example of src/
+# (--doctest-modules), and every cell of the report notebooks against the demo evaluation
+# (their default config_path), one kernel per notebook file (--dist loadfile keeps a notebook's
+# cells on one worker).
+test: lint $(DEMO)/evaluation.yml
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --nbval-lax --doctest-modules src tests notebooks
 
+# ruff (lint and format), the layer contracts of docs/architecture.md, and the type checker.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
