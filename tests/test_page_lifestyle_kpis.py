@@ -7,19 +7,14 @@ The expectations come by another route than the page's own: counts from the epis
 
 from __future__ import annotations
 
-import dataclasses
-from html.parser import HTMLParser
-
 import pytest
+from page_helpers import tables_of, with_policy
 
 from evalkit.config import DisclosurePolicy
-from evalkit.data.evaluation import Evaluation, load_evaluation
-from evalkit.demo import write_demo
+from evalkit.data.evaluation import Evaluation
 from evalkit.errors import ConfigError
 from evalkit.pages import lifestyle_kpis as page
 from evalkit.pages.lifestyle_kpis.scorecard import NOT_SHOWN
-from evalkit.present import keyfigures
-from evalkit.present.blocks import Blocks
 from evalkit.present.labels import period_label
 from evalkit.stats import wilson_ci
 
@@ -31,93 +26,9 @@ VALIDATION_TITLE = (
 )
 
 
-class _Tables(HTMLParser):
-    """The tables of some HTML: caption, then rows of cell text (the first row the header)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[dict] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"caption": "", "rows": []})
-        elif tag == "tr":
-            self.tables[-1]["rows"].append([])
-        elif tag in ("th", "td", "caption"):
-            self._cell = []
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag):
-        if tag in ("th", "td", "caption") and self._cell is not None:
-            text, self._cell = "".join(self._cell), None
-            if tag == "caption":
-                self.tables[-1]["caption"] = text
-            else:
-                self.tables[-1]["rows"][-1].append(text)
-
-
-def tables_of(blocks: Blocks) -> list[dict]:
-    """Each table of ``blocks``: its caption, its columns and {row heading: {column: text}}."""
-    parser = _Tables()
-    parser.feed(blocks.text())
-    out = []
-    for table in parser.tables:
-        header, *rows = table["rows"]
-        columns = header[1:]
-        cells = {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
-        out.append({"caption": table["caption"], "columns": columns, "rows": cells})
-    return out
-
-
-def with_policy(ev: Evaluation, policy: DisclosurePolicy) -> Evaluation:
-    """The same evaluation under another disclosure policy."""
-    return dataclasses.replace(ev, config=dataclasses.replace(ev.config, disclosure=policy))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return write_demo(tmp_path_factory.mktemp("demo"), episodes=600, seed=7)
-
-
-@pytest.fixture(scope="module")
-def service(demo):
-    """The whole service at the latest period, under the demo's policy (threshold 8, round 5)."""
-    return load_evaluation(demo)
-
-
 @pytest.fixture(scope="module")
 def kpis(service):
     return page.kpi_tables(service)
-
-
-@pytest.fixture(scope="module")
-def first_quarter(demo):
-    """The report of the first quarter alone: no trend."""
-    return load_evaluation(demo, period="2025-Q3")
-
-
-@pytest.fixture(scope="module")
-def north(demo):
-    """One site, served by one provider."""
-    return load_evaluation(demo, site="North")
-
-
-@pytest.fixture
-def figures(monkeypatch, tmp_path):
-    """The key figures the sections record, by key (as the running notebook would store them)."""
-    monkeypatch.setattr(keyfigures, "_output_dir_of_running_notebook", lambda: tmp_path)
-
-    def read() -> dict[str, dict]:
-        if not (tmp_path / "key_figures.json").exists():
-            return {}
-        table = keyfigures.read_key_figures(tmp_path)
-        return {row["key"]: row for row in table.to_dict("records")}
-
-    return read
 
 
 def quitters(ev: Evaluation) -> tuple[int, int, int]:

@@ -9,122 +9,24 @@ table, small-number rules from the :class:`~evalkit.config.DisclosurePolicy`, in
 from __future__ import annotations
 
 import dataclasses
-from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
-import pytest
+from page_helpers import tables_of, with_policy
 
 from evalkit.config import DisclosurePolicy
-from evalkit.data.evaluation import Evaluation, load_evaluation
-from evalkit.demo import write_demo
 from evalkit.equity.deprivation import IMD_LSOA_COUNT
 from evalkit.pages import reach as page
 from evalkit.pages.reach.gradients import MAIN_OUTCOMES, outcome_gradients
 from evalkit.pages.reach.referrals import BREAKDOWN_COLUMNS
-from evalkit.present import keyfigures
-from evalkit.present.blocks import Blocks
 from evalkit.present.labels import value_label
 from evalkit.stats import wilson_ci
 
 TARGET = "IMD quintile 1 (the most deprived 20% of England)"
 
 
-class _Tables(HTMLParser):
-    """The tables of some HTML: caption, then rows of cell text (the first row the header)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[dict] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"caption": "", "rows": []})
-        elif tag == "tr":
-            self.tables[-1]["rows"].append([])
-        elif tag in ("th", "td", "caption"):
-            self._cell = []
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag):
-        if tag in ("th", "td", "caption") and self._cell is not None:
-            text, self._cell = "".join(self._cell), None
-            if tag == "caption":
-                self.tables[-1]["caption"] = text
-            else:
-                self.tables[-1]["rows"][-1].append(text)
-
-
-def tables_of(blocks: Blocks, levels: int = 1) -> list[dict]:
-    """Each table: its caption, its columns and {row heading(s): {column: text}}.
-
-    ``levels`` is the number of row-heading columns; with more than one, rows are keyed by a
-    tuple of the headings.
-    """
-    parser = _Tables()
-    parser.feed(blocks.text())
-    out = []
-    for table in parser.tables:
-        header, *rows = table["rows"]
-        columns = header[levels:]
-        cells = {
-            (row[0] if levels == 1 else tuple(row[:levels])): dict(
-                zip(columns, row[levels:], strict=True)
-            )
-            for row in rows
-        }
-        out.append({"caption": table["caption"], "columns": columns, "rows": cells})
-    return out
-
-
-def with_policy(ev: Evaluation, policy: DisclosurePolicy) -> Evaluation:
-    """The same evaluation under another disclosure policy."""
-    return dataclasses.replace(ev, config=dataclasses.replace(ev.config, disclosure=policy))
-
-
 def percent(numerator: int, denominator: int) -> str:
     return f"{100 * numerator / denominator:.0f}%"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return write_demo(tmp_path_factory.mktemp("demo"), episodes=600, seed=7)
-
-
-@pytest.fixture(scope="module")
-def service(demo):
-    """The whole service at the latest period, under the demo's policy (threshold 8, round 5)."""
-    return load_evaluation(demo)
-
-
-@pytest.fixture(scope="module")
-def north(demo):
-    """One site, served by one provider."""
-    return load_evaluation(demo, site="North")
-
-
-@pytest.fixture(scope="module")
-def first_quarter(demo):
-    """The report of the first quarter alone: no trend."""
-    return load_evaluation(demo, period="2025-Q3")
-
-
-@pytest.fixture
-def figures(monkeypatch, tmp_path):
-    """The key figures the sections record, by key (as the running notebook would store them)."""
-    monkeypatch.setattr(keyfigures, "_output_dir_of_running_notebook", lambda: tmp_path)
-
-    def read() -> dict[str, dict]:
-        if not (tmp_path / "key_figures.json").exists():
-            return {}
-        table = keyfigures.read_key_figures(tmp_path)
-        return {row["key"]: row for row in table.to_dict("records")}
-
-    return read
 
 
 def test_scope_states_the_quarter_and_the_disclosure_rules(service):

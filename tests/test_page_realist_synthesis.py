@@ -11,78 +11,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from page_helpers import tables_of, with_policy
 
 from evalkit import realist
 from evalkit.config import DisclosurePolicy
 from evalkit.data.evaluation import Evaluation, load_evaluation
 from evalkit.data.expressions import evaluate
-from evalkit.demo import write_demo
 from evalkit.pages import realist_synthesis as page
-from evalkit.present import keyfigures
-from evalkit.present.blocks import Blocks
 from evalkit.present.labels import period_label
 
 EXACT = DisclosurePolicy(threshold=8, round_to=None)
-
-
-class _Tables(HTMLParser):
-    """The tables of some HTML: caption, header and rows of cell text (``*`` when withheld)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[dict] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"caption": "", "header": [], "rows": []})
-        elif tag == "tr":
-            self._row: list[str] = []
-        elif tag in ("th", "td", "caption"):
-            self._cell = []
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag):
-        if tag in ("th", "td", "caption") and self._cell is not None:
-            text, self._cell = "".join(self._cell), None
-            if tag == "caption":
-                self.tables[-1]["caption"] = text
-            else:
-                self._row.append(text)
-        elif tag == "tr":
-            table = self.tables[-1]
-            if table["header"]:
-                table["rows"].append(self._row)
-            else:
-                table["header"] = self._row
-
-
-def tables_of(blocks: Blocks) -> list[dict]:
-    """Each table of ``blocks``: caption, header, its rows as ``records`` ({column: cell text})
-    and as ``rows`` by their first heading."""
-    parser = _Tables()
-    parser.feed(blocks.text())
-    out = []
-    for table in parser.tables:
-        header = table["header"]
-        records = [dict(zip(header, row, strict=True)) for row in table["rows"]]
-        rows = {row[header[0]]: row for row in records}
-        out.append(
-            {"caption": table["caption"], "header": header, "records": records, "rows": rows}
-        )
-    return out
-
-
-def with_policy(ev: Evaluation, policy: DisclosurePolicy) -> Evaluation:
-    """The same evaluation under another disclosure policy."""
-    return dataclasses.replace(ev, config=dataclasses.replace(ev.config, disclosure=policy))
 
 
 def sources_in_scope(ev: Evaluation) -> pd.DataFrame:
@@ -121,37 +62,17 @@ def declaring_a_test(ev: Evaluation) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return write_demo(tmp_path_factory.mktemp("demo"), episodes=600, seed=7)
-
-
-@pytest.fixture(scope="module")
-def service(demo):
-    """The whole service at the latest period, under the demo's policy (threshold 8, round 5)."""
-    return load_evaluation(demo)
-
-
-@pytest.fixture(scope="module")
 def north(demo):
-    """North's report for the first quarter with interviews: sources left out both ways."""
+    """North's report for the first quarter with interviews: sources left out both ways.
+
+    Overrides conftest.py's ``north``, which is North at the latest period.
+    """
     return load_evaluation(demo, period="2026-Q1", site="North")
 
 
 @pytest.fixture(scope="module")
 def analysis(service):
     return page.realist_analysis(service)
-
-
-@pytest.fixture
-def figures(monkeypatch, tmp_path):
-    """The key figures the sections record, by key (as the running notebook would store them)."""
-    monkeypatch.setattr(keyfigures, "_output_dir_of_running_notebook", lambda: tmp_path)
-
-    def read() -> dict[str, dict]:
-        table = keyfigures.read_key_figures(tmp_path)
-        return {row["key"]: row for row in table.to_dict("records")}
-
-    return read
 
 
 def test_evidence_in_scope_records_the_cmocs_by_pattern_and_the_sources_counted_by_hand(

@@ -8,87 +8,28 @@ functions the page is meant to call.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
-from html.parser import HTMLParser
 
 import pytest
+from page_helpers import tables_of, with_policy
 
 from evalkit import instruments
 from evalkit.config import DisclosurePolicy
-from evalkit.data.evaluation import Evaluation, load_evaluation
-from evalkit.demo import write_demo
+from evalkit.data.evaluation import load_evaluation
 from evalkit.outcomes import for_whom
 from evalkit.pages import wellbeing as page
 from evalkit.pages.wellbeing import sections
 from evalkit.pages.wellbeing.subgroups import FOR_WHOM_FACTORS, strongest_difference
-from evalkit.present import keyfigures
-from evalkit.present.blocks import Blocks
 
 EXACT = DisclosurePolicy(threshold=8, round_to=None)
 
 
-class _Tables(HTMLParser):
-    """The tables of some HTML: caption, header and rows of cell text (``*`` when withheld)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[dict] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"caption": "", "header": [], "rows": []})
-        elif tag == "tr":
-            self._row: list[str] = []
-        elif tag in ("th", "td", "caption"):
-            self._cell = []
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag):
-        if tag in ("th", "td", "caption") and self._cell is not None:
-            text = "".join(self._cell)
-            self._cell = None
-            if tag == "caption":
-                self.tables[-1]["caption"] = text
-            else:
-                self._row.append(text)
-        elif tag == "tr":
-            table = self.tables[-1]
-            if not table["header"]:
-                table["header"] = self._row
-            else:
-                table["rows"].append(self._row)
-
-
-def tables_of(blocks: Blocks) -> list[dict[str, dict[str, str]]]:
-    """Each table of ``blocks`` as {row heading: {column: cell text}}, with its caption."""
-    parser = _Tables()
-    parser.feed(blocks.text())
-    out = []
-    for table in parser.tables:
-        columns = table["header"][1:]
-        rows = {row[0]: dict(zip(columns, row[1:], strict=True)) for row in table["rows"]}
-        out.append({"caption": table["caption"], "rows": rows})
-    return out
-
-
-def with_policy(ev: Evaluation, policy: DisclosurePolicy) -> Evaluation:
-    """The same evaluation under another disclosure policy."""
-    return dataclasses.replace(ev, config=dataclasses.replace(ev.config, disclosure=policy))
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return write_demo(tmp_path_factory.mktemp("demo"), episodes=600, seed=7)
-
-
 @pytest.fixture(scope="module")
 def service(demo):
-    """The whole service at the latest period, counts shown exactly."""
+    """The whole service at the latest period, counts shown exactly.
+
+    Overrides conftest.py's ``service``, which keeps the demo's policy (threshold 8, round 5).
+    """
     return with_policy(load_evaluation(demo), EXACT)
 
 
@@ -100,18 +41,6 @@ def summary(service):
 @pytest.fixture(scope="module")
 def wemwbs(service):
     return page.wemwbs_scores(service)
-
-
-@pytest.fixture
-def figures(monkeypatch, tmp_path):
-    """The key figures the sections record, by key (as the running notebook would store them)."""
-    monkeypatch.setattr(keyfigures, "_output_dir_of_running_notebook", lambda: tmp_path)
-
-    def read() -> dict[str, dict]:
-        table = keyfigures.read_key_figures(tmp_path)
-        return {row["key"]: row for row in table.to_dict("records")}
-
-    return read
 
 
 def test_scope_states_the_episodes_and_the_rules_as_the_policy_rounds_them(demo):
