@@ -37,6 +37,7 @@ from evalkit.config import load_config
 from evalkit.demo import write_demo
 from evalkit.pages import page_names
 from evalkit.pipeline.manifest import read_manifest
+from evalkit.pipeline.report import available_cores
 
 BIN = Path(sys.executable).parent
 OUT = Path(__file__).parent / "out"
@@ -140,7 +141,7 @@ def main() -> None:
         "episodes": args.episodes,
         "notebooks": present,
         "repeats": args.repeats,
-        "jobs": args.jobs or len(os.sched_getaffinity(0)),
+        "jobs": args.jobs or available_cores(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
         "generate_seconds": round(generate, 2),

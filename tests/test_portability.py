@@ -6,9 +6,7 @@ platform-only formats or calls; the report lock must not outlive a killed run.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -83,11 +81,12 @@ def test_a_report_lock_held_by_a_killed_run_does_not_block_the_next(tmp_path):
         with pytest.raises(PipelineError, match="another `evalkit report`"):
             with ReportLock(tmp_path):
                 pass
-        os.kill(holder.pid, signal.SIGKILL)
+        holder.kill()  # SIGKILL on Linux and macOS (TerminateProcess on Windows)
         holder.wait(timeout=10)
     finally:
         if holder.poll() is None:
             holder.kill()
+            holder.wait(timeout=10)
     assert (tmp_path / ".lock").exists()  # the file is left behind, but it is not a lock
     with ReportLock(tmp_path):
         pass
