@@ -28,7 +28,7 @@ def test_unknown_key_is_named(tmp_path):
 
 
 def test_missing_name_and_bad_population_shares(tmp_path):
-    with pytest.raises(ConfigError, match="'name'"):
+    with pytest.raises(ConfigError, match="name: required setting is missing"):
         load_config(write(tmp_path, "data_dir: .\n"))
     with pytest.raises(ConfigError, match="summing to 1"):
         load_config(

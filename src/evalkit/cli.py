@@ -6,12 +6,18 @@ from a notebook. Heavy imports happen inside the commands, keeping ``evalkit --h
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from evalkit.errors import EvalkitError
+
+if TYPE_CHECKING:
+    from evalkit.config import EvaluationConfig
 
 __all__ = ["app"]
 
@@ -23,9 +29,71 @@ app = typer.Typer(
 )
 
 
-def _fail(exc: EvalkitError) -> None:
+def _fail(exc: EvalkitError, code: int = 2) -> NoReturn:
     typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=code)
+
+
+_DATA_DIR_HELP = (
+    "The data folder (holding extracts/ and qual/), instead of the config's data_dir; "
+    "may be outside the evaluation folder."
+)
+
+
+def _data_dir_source(given: Path | None, config_name: str) -> str:
+    """Where the data folder came from, as the output names it."""
+    from evalkit.config import DATA_DIR_VARIABLE
+
+    if given is not None:
+        return "given with --data-dir"
+    if os.environ.get(DATA_DIR_VARIABLE):
+        return f"given with {DATA_DIR_VARIABLE}"
+    return f"data_dir in {config_name}"
+
+
+@contextmanager
+def _data_dir_for_notebooks(given: Path | None) -> Iterator[None]:
+    """Pass an explicit data folder to everything the command starts (the report's notebooks
+    read the config with :func:`evalkit.config.load_config`, which honours the variable)."""
+    from evalkit.config import DATA_DIR_VARIABLE
+
+    if given is None:
+        yield
+        return
+    before = os.environ.get(DATA_DIR_VARIABLE)
+    os.environ[DATA_DIR_VARIABLE] = str(given.expanduser().resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(DATA_DIR_VARIABLE, None)
+        else:
+            os.environ[DATA_DIR_VARIABLE] = before
+
+
+def _settings_problems(config: EvaluationConfig) -> list[str]:
+    """Problems of the sections checked where they are used (KPIs, instruments, pipeline,
+    qualitative), which would otherwise stop a report only inside a notebook."""
+    from evalkit.instruments import instrument_settings
+    from evalkit.kpi import load_kpis
+    from evalkit.pipeline.settings import PipelineSettings
+    from evalkit.qual.tables import load_qualitative
+
+    checks: list[Callable[[], object]] = [
+        lambda: load_kpis(config.kpis),
+        *[lambda name=name: instrument_settings(config, name) for name in config.instruments],
+        lambda: PipelineSettings.from_config(config),
+    ]
+    if config.qualitative:
+        checks.append(lambda: load_qualitative(config))
+    problems: list[str] = []
+    for check in checks:
+        try:
+            check()
+        except EvalkitError as exc:
+            if str(exc) not in problems:
+                problems.append(str(exc))
+    return problems
 
 
 @app.command()
@@ -37,7 +105,11 @@ def templates(
     """Write provider templates (CSV, XLSX) and the data dictionary, generated from the schema."""
     from evalkit.data.templates import write_templates
 
-    for path in write_templates(out):
+    try:
+        written = write_templates(out)
+    except EvalkitError as exc:
+        _fail(exc)
+    for path in written:
         typer.echo(f"wrote {path}")
 
 
@@ -62,23 +134,64 @@ def demo(
 
 @app.command()
 def validate(
-    directory: Annotated[Path, typer.Argument(help="Evaluation folder (holds extracts/).")],
+    evaluation: Annotated[
+        Path,
+        typer.Argument(
+            help="The evaluation folder or its evaluation.yml (a folder without one is the data "
+            "folder itself)."
+        ),
+    ],
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help=_DATA_DIR_HELP)] = None,
     show: Annotated[int, typer.Option(help="How many issues to print (0 = all).")] = 50,
 ) -> None:
-    """Check every extract; write clean tables, quarantine and a reconciliation to validated/.
+    """Check the config and every extract; write clean tables, quarantine and a reconciliation
+    to validated/ in the data folder (the config's data_dir, as evalkit report reads it).
 
-    Exits with status 1 when any table has errors.
+    Exits with status 1 when the config or any table has errors, or there is nothing to check.
     """
     from evalkit.config import load_config
-    from evalkit.data.validate import format_issues, validate_directory, write_validation
+    from evalkit.data.readers import detect_table
+    from evalkit.data.validate import (
+        format_issues,
+        input_paths,
+        validate_directory,
+        write_validation,
+    )
 
-    config_path = directory / "evaluation.yml"
+    config_path = evaluation if evaluation.is_file() else evaluation / "evaluation.yml"
+    if not evaluation.exists():
+        _fail(EvalkitError(f"{evaluation}: no such folder or file."), code=1)
+    config, problems = None, []
+    if config_path.is_file():
+        try:
+            config = load_config(config_path, data_dir=data_dir)
+        except EvalkitError as exc:
+            _fail(exc, code=1)
+        folder = config.data_dir
+        typer.echo(f"config: {config.path}")
+        typer.echo(f"data folder: {folder} ({_data_dir_source(data_dir, config_path.name)})")
+        problems = _settings_problems(config)
+    else:
+        folder = (data_dir or evaluation).expanduser().resolve()
+        typer.echo(f"data folder: {folder} (no evaluation.yml in {evaluation})")
+    for problem in problems:
+        typer.secho(f"error: {problem}", fg=typer.colors.RED, err=True)
+    found = input_paths(folder)
+    if not any(detect_table(path) for path in found):
+        ignored = f" (not recognised: {', '.join(p.name for p in found)})" if found else ""
+        _fail(
+            EvalkitError(
+                f"nothing to validate: no extract or qualitative table in {folder / 'extracts'} "
+                f"or {folder / 'qual'}{ignored}. Files are named <provider>_<table>.csv or "
+                ".xlsx, e.g. north_participants.csv; `evalkit templates` writes the templates."
+            ),
+            code=1,
+        )
     try:
-        config = load_config(config_path) if config_path.exists() else None
+        result = validate_directory(folder, config)
+        out = write_validation(result, folder / "validated")
     except EvalkitError as exc:
-        _fail(exc)
-    result = validate_directory(directory, config)
-    out = write_validation(result, directory / "validated")
+        _fail(exc, code=1)
     recon = result.reconciliation
     typer.echo("Reconciliation (read = kept + quarantined):")
     for r in recon.itertuples(index=False):
@@ -91,7 +204,14 @@ def validate(
         typer.echo(f"\n{errors} error(s), {warnings} warning(s):")
         typer.echo(format_issues(result.issues, None if show == 0 else show))
     typer.echo(f"\nwrote {out}/ (clean/, quarantine/, issues.csv, reconciliation.csv)")
-    if errors:
+    if problems:
+        typer.secho(
+            f"{len(problems)} problem(s) in {config_path.name} would stop the report "
+            "(listed above as error lines).",
+            fg=typer.colors.RED,
+            err=True,
+        )
+    if errors or problems:
         raise typer.Exit(code=1)
 
 
@@ -111,14 +231,25 @@ def report(
     out: Annotated[Path, typer.Option(help="Folder reports are published under.")] = Path(
         "reports"
     ),
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help=_DATA_DIR_HELP)] = None,
 ) -> None:
     """Run the evaluation notebooks and publish the HTML report (cached, parallel, atomic)."""
+    from evalkit.config import load_config
     from evalkit.pipeline import run_report
 
     try:
-        published = run_report(
-            config, period=period, site=site, jobs=jobs, force=force, out=out, progress=typer.echo
-        )
+        with _data_dir_for_notebooks(data_dir):
+            folder = load_config(config).data_dir
+            typer.echo(f"data folder: {folder} ({_data_dir_source(data_dir, config.name)})")
+            published = run_report(
+                config,
+                period=period,
+                site=site,
+                jobs=jobs,
+                force=force,
+                out=out,
+                progress=typer.echo,
+            )
     except EvalkitError as exc:
         _fail(exc)
     typer.echo(f"published {published}")

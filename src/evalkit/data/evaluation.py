@@ -22,7 +22,8 @@ import evalkit
 from evalkit.config import EvaluationConfig, load_config
 from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.data.periods import resolve_period
-from evalkit.errors import ConfigError
+from evalkit.data.readers import detect_table
+from evalkit.errors import ConfigError, ValidationError
 
 __all__ = [
     "Evaluation",
@@ -43,11 +44,15 @@ class Evaluation:
     ----------
     config : EvaluationConfig
     period : str
-        The report period (``"YYYY-Qn"``); episodes referred in it or earlier are included.
+        The report period (``"YYYY-Qn"``); episodes referred in it or earlier, from the first
+        configured period on, are included.
     site : str
         ``"all"`` or one site.
     participants, episodes : DataFrame
         Clean rows in scope. ``episodes`` is one row per referral episode with scored outcomes.
+    out_of_scope : int
+        Clean episodes of the site (or the whole service) referred before the first configured
+        period: left out of every report (docs/data-model.md), counted for the data-quality page.
     measures : DataFrame
         Clean measures of the episodes in scope; read on first use (most pages need only the
         episode table, and the long measures table is the largest file).
@@ -71,6 +76,7 @@ class Evaluation:
     quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)
     input_files: list[Path] = field(default_factory=list)
     validated_dir: Path | None = None
+    out_of_scope: int = 0
 
     @cached_property
     def measures(self) -> pd.DataFrame:
@@ -159,6 +165,12 @@ def prepare_validated(config: EvaluationConfig) -> Path:
     from evalkit.data.validate import validate_directory, write_validation
 
     files = input_files(config)
+    if not any(detect_table(path) for path in files):
+        raise ValidationError(
+            f"nothing to validate in {config.data_dir}: no extract or qualitative table in "
+            f"{config.extracts_dir} or {config.qual_dir} (files are named <provider>_<table>.csv "
+            "or .xlsx, e.g. north_participants.csv; `evalkit templates` writes the templates)."
+        )
     target = config.validated_dir
     stamp, stats = target / "cache_key.txt", target / "cache_stats.json"
     # fast path: same files with the same size and modification time as when the key was made
@@ -204,6 +216,7 @@ def _preload_key(config_path: str | Path, period: str, site: str) -> tuple[str, 
 def _read_from(config: EvaluationConfig, folder: Path) -> tuple[object, ...]:
     """What an evaluation was read from: the config file's size and modification time, and the
     validated data's cache key (which covers the content of every input file)."""
+    assert config.path is not None  # only evaluations loaded from a config file are kept
     info = config.path.stat()
     return info.st_size, info.st_mtime_ns, (folder / "cache_key.txt").read_text()
 
@@ -223,6 +236,7 @@ def preload_evaluation(config_path: str | Path, period: str, site: str) -> Evalu
     """
     evaluation = load_evaluation(config_path, period=period, site=site)
     evaluation.measures  # noqa: B018 - read now, so kernels do not each read it
+    assert evaluation.validated_dir is not None  # load_evaluation reads from the cache
     stamp = _read_from(evaluation.config, evaluation.validated_dir)
     _preloaded[_preload_key(config_path, period, site)] = (stamp, evaluation)
     return evaluation
@@ -239,7 +253,9 @@ def load_evaluation(
         The evaluation's ``evaluation.yml`` (or a loaded config).
     period : str
         ``"YYYY-Qn"`` or ``"latest"``. The report is cumulative: episodes referred in the period
-        or earlier (per-quarter trends use the ``period`` column).
+        or earlier, from the first configured period on (per-quarter trends use the ``period``
+        column). Episodes referred before the first configured period are left out of every
+        report and counted in ``out_of_scope``.
     site : str
         ``"all"`` or a site name.
 
@@ -251,6 +267,8 @@ def load_evaluation(
     ------
     ConfigError
         For an unknown period or site.
+    ValidationError
+        If the data folder has no extract or qualitative table to validate.
     """
     config = config_path if isinstance(config_path, EvaluationConfig) else load_config(config_path)
     folder = prepare_validated(config)
@@ -264,12 +282,19 @@ def load_evaluation(
     period = resolve_period(
         config.periods, period, set(participants["period"].dropna()), config_path=config.path
     )
-    in_scope = participants["period"].notna() & (participants["period"] <= period)
+    referred = participants["period"].notna()
     if site != "all":
         sites = sorted(participants["site"].dropna().unique())
         if site not in sites:
             raise ConfigError(f"site {site!r} has no episodes; sites in the data: {sites}.")
-        in_scope &= participants["site"] == site
+        referred &= participants["site"] == site
+    # The report covers the configured periods only: cumulative from the first one.
+    before_first = (
+        referred & (participants["period"] < config.periods[0])
+        if config.periods
+        else pd.Series(False, index=participants.index)
+    )
+    in_scope = referred & ~before_first & (participants["period"] <= period)
     clients = set(participants.loc[in_scope, "client_id"])
     quarantine = {
         p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
@@ -287,4 +312,5 @@ def load_evaluation(
         quarantine=quarantine,
         input_files=input_files(config),
         validated_dir=folder,
+        out_of_scope=int(before_first.sum()),
     )

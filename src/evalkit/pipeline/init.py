@@ -16,29 +16,34 @@ __all__ = ["EVALUATION_FOLDERS", "init_evaluation", "starter_config"]
 EVALUATION_FOLDERS = ("extracts", "qual")
 
 _STARTER = """\
-# evalkit evaluation config. Paths are relative to this file.
+# evalkit evaluation config. Paths are relative to this file. Every setting is checked when the
+# file is read (unknown keys, types, ranges); see docs/configuration.md.
 # Every setting except `name` and `data_dir` has a default; delete what you do not need.
 
 # Report title shown on every page.
 name: {name}
 
-# Folder holding extracts/ (provider CSV/XLSX files) and qual/ (qualitative tables).
+# Folder holding extracts/ (provider CSV/XLSX files) and qual/ (qualitative tables); it must be
+# inside this folder (a folder elsewhere is named with `--data-dir` on the command line).
 data_dir: .
 
-# Reporting periods, oldest first. A report for a period is cumulative from the first one.
+# Reporting periods (YYYY-Qn), oldest first. A report for a period is cumulative from the first
+# one; referrals before the first period are left out of every report.
 # `evalkit report --period latest` uses the last period that has referrals in the extracts.
 periods: [{periods}]
 
 # Delivery sites; `evalkit report --site <site>` reports on one, `--site all` on the whole service.
 sites: []
 
-# Providers and the file-name slug of their extracts, e.g. extracts/north_participants.csv:
+# Providers and the file-name slug of their extracts (required: lower-case letters, digits and
+# underscores), e.g. extracts/north_participants.csv:
 # providers:
 #   - {{name: North Community Trust, slug: north}}
 providers: []
 
 # Disclosure control (NHS practice): counts of 1 to threshold-1 are shown as "*";
-# other counts may be rounded to the nearest `round_to`.
+# other counts may be rounded to the nearest `round_to` (null: exact). The threshold is at
+# least 5 (counts below 5 are always suppressed); it may only be raised.
 disclosure: {{threshold: 8, round_to: 5}}
 
 # Resident population share by IMD quintile (1 = most deprived), for reach and equity.

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from evalkit.config import EvaluationConfig
+from evalkit.config import EvaluationConfig, did_you_mean
 from evalkit.errors import ConfigError
 from evalkit.pages import KEY_FIGURES_GROUP, PAGES
 
@@ -103,10 +103,14 @@ class PipelineSettings:
         """
         section = dict(section or {})
         allowed = ["input_groups", "notebook_inputs", "execution_timeout", "warm_kernels"]
-        unknown = sorted(set(section) - set(allowed))
+        unknown = sorted(set(section) - set(allowed), key=str)
         if unknown:
             raise ConfigError(
-                f"pipeline: unknown setting(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}."
+                "; ".join(
+                    f"pipeline.{key}: unknown setting ({did_you_mean(key, allowed)})"
+                    for key in unknown
+                )
+                + "."
             )
         groups = dict(DEFAULT_INPUT_GROUPS)
         for name, patterns in (section.get("input_groups") or {}).items():
