@@ -373,6 +373,7 @@ def _report_failures(table, frame, raw, why, file, row, failures, out: _Collecto
         rule = _rule_text(table, raw_column or column, check)
         if check == "value within the measure's range":
             measure = MEASURES.get(raw.at[index, "measure"])
+            assert measure is not None  # the range rule passes measures it does not know
             rule = f"out-of-range item value ({measure.min:g} to {measure.max:g})"
         out.add(
             "error", file[index], row[index], table, column, value, rule, hint_key=_hint_key(check)

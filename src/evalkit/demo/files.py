@@ -26,6 +26,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -154,6 +155,14 @@ def _measure_table(rows: MeasureRows, client_ids: pa.Array) -> pa.Table:
     )
 
 
+def _table_rows(table: pa.Table, rows: slice) -> pa.Table:
+    return table.slice(rows.start, rows.stop - rows.start)
+
+
+def _measure_rows(measures: MeasureRows, client_ids: pa.Array, rows: slice) -> pa.Table:
+    return _measure_table(measures.take(rows), client_ids)
+
+
 def _csv_file(path: str, table: Callable[[slice], pa.Table], n: int) -> CsvFile:
     head = table_as_text(table(slice(0, min(n, HEAD_ROWS))))
 
@@ -211,7 +220,7 @@ def provider_files(cohort: Cohort, rows: MeasureRows) -> list[CsvFile | XlsxFile
         files.append(
             _csv_file(
                 f"extracts/{p.slug}_participants.csv",
-                lambda s, t=part: t.slice(s.start, s.stop - s.start),
+                partial(_table_rows, part),
                 last - first,
             )
         )
@@ -226,7 +235,7 @@ def provider_files(cohort: Cohort, rows: MeasureRows) -> list[CsvFile | XlsxFile
         files.append(
             _csv_file(
                 f"extracts/{p.slug}_measures.csv",
-                lambda s, r=own: _measure_table(r.take(s), ids),
+                partial(_measure_rows, own, ids),
                 len(own),
             )
         )
@@ -282,7 +291,7 @@ def _sheet_rows(file: XlsxFile, date_style: str) -> Iterator[bytes]:
     """The sheet's ``<row>`` elements, built column by column in chunks (no loop over rows)."""
     frame = file.frame
     header = pd.DataFrame([list(frame.columns)], columns=frame.columns, dtype="str")
-    pieces = [(header, 1, {})]
+    pieces: list[tuple[pd.DataFrame, int, dict[tuple[int, str], object]]] = [(header, 1, {})]
     for start in range(0, len(frame), XLSX_CHUNK_ROWS):
         chunk = frame.iloc[start : start + XLSX_CHUNK_ROWS].reset_index(drop=True)
         edits = {
@@ -332,7 +341,9 @@ def _write_xlsx(path: Path, file: XlsxFile) -> None:
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             if info.filename == "xl/worksheets/sheet1.xml":
-                style = re.search(rb' s="(\d+)"', content).group(1).decode()
+                styled = re.search(rb' s="(\d+)"', content)
+                assert styled is not None  # the date cell appended above has a number style
+                style = styled.group(1).decode()
                 before, rest = content.split(b"<sheetData>")
                 after = rest.split(b"</sheetData>")[1]
                 with out.open(entry, "w") as stream:

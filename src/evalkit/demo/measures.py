@@ -208,7 +208,7 @@ def _blank_some(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
     """Leave a few items of a few questionnaires blank (NaN), as respondents do."""
     values = values.astype(float)
     n, k = values.shape
-    has_blanks = rng.random(n) < QUESTIONNAIRES_WITH_BLANKS
+    has_blanks = rng.random((n,)) < QUESTIONNAIRES_WITH_BLANKS  # a shape, so an array back
     how_many = np.array(list(BLANKS))[rng.choice(len(BLANKS), size=n, p=list(BLANKS.values()))]
     rank = np.argsort(np.argsort(rng.random((n, k)), axis=1), axis=1)
     values[has_blanks[:, None] & (rank < how_many[:, None])] = np.nan

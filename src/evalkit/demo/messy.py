@@ -103,7 +103,8 @@ def _head(files: Files, fault: Fault) -> pd.DataFrame:
 
 def _pick(frame: pd.DataFrame, condition: pd.Series, used: set[int], nth: int = 0) -> int:
     """Position of the ``nth`` unused row meeting ``condition``."""
-    positions = [i for i in np.flatnonzero(condition.to_numpy(dtype=bool)) if i not in used]
+    candidates = np.flatnonzero(condition.to_numpy(dtype=bool)).tolist()
+    positions = [i for i in candidates if i not in used]
     if len(positions) <= nth:
         raise ConfigError(
             f"the messy demo could not find a row to plant a fault in; use at least "

@@ -14,7 +14,7 @@ Episodes with no IMD recorded are never silently dropped: each table's ``note`` 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,7 +268,7 @@ def most_deprived_share(episodes: pd.DataFrame) -> pd.DataFrame:
     1                     30         4   0.50
     2                     35         4   0.50
     """
-    rows = []
+    rows: list[tuple[MostDeprivedGroup, int, int, str | None]] = []
     for group in MOST_DEPRIVED_GROUPS:
         if group.column not in episodes.columns:
             rows.append((group, 0, 0, f"no {group.column} column, so this share is unknown"))
@@ -277,7 +277,7 @@ def most_deprived_share(episodes: pd.DataFrame) -> pd.DataFrame:
         recorded = int(values.notna().sum())
         in_group = int((values <= group.max_value).fillna(False).sum())
         if recorded == 0:
-            note = f"no episode has {group.column} recorded, so this share is unknown"
+            note: str | None = f"no episode has {group.column} recorded, so this share is unknown"
         else:
             note = _not_recorded_note(len(values) - recorded, group.column)
         rows.append((group, in_group, recorded, note))
@@ -424,21 +424,26 @@ def _standard_errors(
                 "no confidence interval"
             )
         lower, upper = wilson_ci(counts, populations, 0.95)
-        transform = _logit
+        transform: Callable[[np.ndarray], np.ndarray] = _logit
     else:
         if (counts <= 0).any():
             return None, "a quantile has a count of 0, which has no log standard error"
         lower, upper = rate_ci(counts, populations, multiplier=1, confidence=0.95)
         transform = np.log
-    return (transform(upper) - transform(lower)) / (2 * _Z95), None
+    # counts is an array, so the interval bounds are arrays too
+    return (transform(np.asarray(upper)) - transform(np.asarray(lower))) / (2 * _Z95), None
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-_TO_SIMULATION_SCALE = {"mean": lambda v: v, "rate": np.log, "proportion": _logit}
-_FROM_SIMULATION_SCALE = {
+_TO_SIMULATION_SCALE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mean": lambda v: v,
+    "rate": np.log,
+    "proportion": _logit,
+}
+_FROM_SIMULATION_SCALE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mean": lambda v: v,
     "rate": np.exp,
     "proportion": lambda v: 1 / (1 + np.exp(-v)),
@@ -579,7 +584,9 @@ def sii(
         raise StatisticsError("rate values must be zero or more.")
 
     def result(**numbers: float | str | None) -> pd.DataFrame:
-        row = {name: np.nan for name in ("sii", "rii", "sii_lower", "sii_upper")}
+        row: dict[str, float | str | None] = {
+            name: np.nan for name in ("sii", "rii", "sii_lower", "sii_upper")
+        }
         row |= {"rii_lower": np.nan, "rii_upper": np.nan}
         row |= {k: v for k, v in numbers.items() if k != "note"}
         row |= {"quantiles": len(y), "value_type": value_type, "confidence": confidence}

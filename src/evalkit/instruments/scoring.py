@@ -110,8 +110,10 @@ def definitions_table() -> pd.DataFrame:
     rows = []
     for d in DEFINITIONS.values():
         if d.per_item:
+            item_bands = d.item_bands
+            assert item_bands is not None  # per_item means each item has its own bands
             bands = "; ".join(
-                f"{item}: " + ", ".join(_band_text(d.item_bands[item])) for item in d.items
+                f"{item}: " + ", ".join(_band_text(item_bands[item])) for item in d.items
             )
             score_range = f"{d.response_min}-{d.response_max} per question"
         else:
@@ -334,11 +336,11 @@ def _pivot_grid(measures: pd.DataFrame, names: Sequence[str]) -> tuple[pd.DataFr
         counts = np.bincount(flat, minlength=k * rows)
         cell = int(np.flatnonzero(counts > 1)[0])
         j, r = divmod(cell, rows)
-        c, t = divmod(int(keys[r]), n_tp)
+        client_index, timepoint_index = divmod(int(keys[r]), n_tp)
         raise ScoringError(
-            f"Client {clients[c]} has measure {names[j]} {int(counts[cell])} times at timepoint "
-            f"{timepoints[t]} ({int((counts > 1).sum())} such duplicate(s) in all); keep one "
-            "value per client, timepoint and measure."
+            f"Client {clients[client_index]} has measure {names[j]} {int(counts[cell])} times "
+            f"at timepoint {timepoints[timepoint_index]} ({int((counts > 1).sum())} such "
+            "duplicate(s) in all); keep one value per client, timepoint and measure."
         )
     grid = np.full(k * rows, np.nan)
     grid[flat] = values
@@ -524,9 +526,11 @@ def score(
         answered += present
         np.add(raw, col, out=raw, where=present)
     if defn.per_item:
+        item_bands = defn.item_bands
+        assert item_bands is not None  # per_item means each item has its own bands
         for item, col in zip(defn.items, columns, strict=True):
             out[item] = col
-            out[f"{item}_band"] = assign_bands(col, defn.item_bands[item])
+            out[f"{item}_band"] = assign_bands(col, item_bands[item])
         out[f"{defn.name}_items_answered"] = answered
         return out
     n = defn.n_items

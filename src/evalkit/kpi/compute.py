@@ -258,6 +258,7 @@ def rag_status(
     lower = np.asarray(ci_lower, dtype=float)
     upper = np.asarray(ci_upper, dtype=float)
     rag = np.full(value.shape, None, dtype=object)
+    no_rag = np.array(None, dtype=object)  # an object array, so np.where mixes None and text
     if target is not None:
         if direction == "higher":
             met, near = value >= target, upper >= target
@@ -266,9 +267,9 @@ def rag_status(
             met, near = value <= target, lower <= target
             wrong_side_known = ~np.isnan(lower)
         rag = np.where(
-            met, "green", np.where(near, "amber", np.where(wrong_side_known, "red", None))
+            met, "green", np.where(near, "amber", np.where(wrong_side_known, "red", no_rag))
         )
-        rag = np.where(np.isnan(value), None, rag)
+        rag = np.where(np.isnan(value), no_rag, rag)
     return pd.Series(rag, dtype="str")
 
 
@@ -462,8 +463,9 @@ def compute_kpis(
     definitions = load_kpis(kpis)
     _require(episodes, ["period"], "KPIs by period")
     for level in levels:
-        if _LEVEL_COLUMN[level]:
-            _require(episodes, [_LEVEL_COLUMN[level]], f"KPIs by {level}")
+        column = _LEVEL_COLUMN[level]
+        if column:
+            _require(episodes, [column], f"KPIs by {level}")
     check_kpi_columns(definitions, episodes.columns)
     period_labels = _labels(episodes["period"])
     period_order = _period_order(episodes, periods)

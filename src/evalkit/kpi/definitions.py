@@ -120,6 +120,7 @@ class KpiDefinition:
                 f"(got {self.denominator!r})."
             )
         if self.has_population_denominator:
+            assert not isinstance(self.denominator, str)  # that is what a population number is
             if self.denominator <= 0:
                 raise ConfigError(
                     f"{where}: a population denominator must be above 0 (got {self.denominator!r})."

@@ -186,13 +186,14 @@ def contrast(
         row["note"] = "; ".join([*notes, stop])
         return pd.DataFrame([row], columns=list(CONTRAST_COLUMNS))
 
-    row["mean_in"] = float(frame.loc[frame[_IN] == 1, "y"].mean())
-    row["mean_out"] = float(frame.loc[frame[_IN] == 0, "y"].mean())
+    mean_in = float(frame.loc[frame[_IN] == 1, "y"].mean())
+    mean_out = float(frame.loc[frame[_IN] == 0, "y"].mean())
+    row.update(mean_in=mean_in, mean_out=mean_out)
     raw = linear_contrast(
         fit_ols_hc3(frame["y"], design_matrix(frame, [_IN], {})), pd.Series({_IN: 1.0})
     )
     row.update(  # the OLS slope on a 0/1 indicator is exactly mean_in - mean_out
-        difference=row["mean_in"] - row["mean_out"],
+        difference=mean_in - mean_out,
         ci_lower=raw["ci_lower"],
         ci_upper=raw["ci_upper"],
         p_value=raw["p_value"],

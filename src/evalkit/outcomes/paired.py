@@ -413,6 +413,7 @@ def before_after(
     rule = ChangeRule.for_measure(measure, meaningful_change, reliable_change, higher_is_better)
     pairs = pair_timepoints(scored, measure, baseline, followup, carry=[by] if by else [])
     header = {"measure": measure, "baseline_timepoint": baseline, "followup_timepoint": followup}
+    groups: list[tuple[tuple[object, ...], pd.DataFrame]]
     if by is None:
         groups = [((), pairs)]
     else:
@@ -424,7 +425,7 @@ def before_after(
         ]
     rows = []
     for key, frame in groups:
-        row = dict(zip([by] if by else [], key, strict=True))
+        row: dict[str, object] = dict(zip([by] if by else [], key, strict=True))
         row.update(header)
         row["n_baseline"] = int(frame["baseline"].notna().sum())
         row["n_followup"] = int(frame["followup"].notna().sum())

@@ -246,13 +246,16 @@ def _multiple_imputation(
         estimates.append(change.mean())
         variances.append(change.var(ddof=1) / len(change))
     pooled = pool_rubin(estimates, variances, len(data) - 1, confidence).iloc[0]
-    out = {k: float(pooled[k]) for k in ("estimate", "se", "ci_lower", "ci_upper", "dof", "fmi")}
-    out["note"] = (
+    out: dict[str, object] = {
+        k: float(pooled[k]) for k in ("estimate", "se", "ci_lower", "ci_upper", "dof", "fmi")
+    }
+    note = (
         f"{n_imputations} imputations (MICE with predictive mean matching, seed {seed}); "
         f"imputation model: baseline score + {len(covariate_matrix.columns)} covariate term(s)"
     )
     if constant:
-        out["note"] += f"; {len(constant)} constant covariate term(s) left out"
+        note += f"; {len(constant)} constant covariate term(s) left out"
+    out["note"] = note
     return out
 
 
@@ -357,10 +360,10 @@ def sensitivity(
         reason = f"nobody has a {followup} score"
     else:
         reason = ""
-    for row in (complete, carried):
+    for row, row_n in ((complete, n_observed), (carried, n)):
         if reason:
             row["note"] = reason
-        elif row["n"] < 2:
+        elif row_n < 2:
             row["note"] = "fewer than 2 clients: no confidence interval"
         elif row["se"] == 0:
             row["note"] = "every client changed by the same amount: no confidence interval"

@@ -196,8 +196,11 @@ def _factor_rows(
             elif reason:
                 notes.append(reason)
             elif fitted is not None:
-                if model == "mixed_site" and _few_sites(model_data, site):
-                    notes.append(_few_sites(model_data, site))
+                if model == "mixed_site":
+                    assert site is not None  # a mixed model is only fitted with a site column
+                    few_sites = _few_sites(model_data, site)
+                    if few_sites:
+                        notes.append(few_sites)
                 notes.extend(fitted.warnings)
                 row.update(
                     _level_estimates(fitted, X, factor, level, reference, model_data, confidence)

@@ -62,7 +62,7 @@ HEADLINES: tuple[Headline, ...] = (
 )
 
 
-def number_text(value: float, unit: str | None = None) -> str:
+def number_text(value: float | None, unit: str | None = None) -> str:
     """Write a number as a commissioner reads it: sensible rounding, thousands separators.
 
     Examples
@@ -112,8 +112,9 @@ def finding_sentence(
     """
     get = figure.get
     n = get("n")
-    has_n = n is not None and not pd.isna(n)
-    if has_n and 0 < int(n) < threshold:
+    if n is not None and pd.isna(n):
+        n = None  # a missing count is no count
+    if n is not None and 0 < int(n) < threshold:
         return f"{get('label')}: too few people to report (fewer than {threshold})."
     value = get("value")
     unit = get("unit")
@@ -129,7 +130,7 @@ def finding_sentence(
         low_text = number_text(low, unit).removesuffix(f" {unit}") if unit else number_text(low)
         high_text = number_text(high, unit).removesuffix(f" {unit}") if unit else number_text(high)
         details.append(f"95% CI {low_text} to {high_text}")
-    if has_n and not (unit == "people" and value == n):  # "2,000 people (2,000 people)"
+    if n is not None and not (unit == "people" and value == n):  # "2,000 people (2,000 people)"
         details.append(f"{count_text(n, threshold=threshold, round_to=round_to)} people")
     suffix = f" ({'; '.join(details)})" if details else ""
     return f"{get('label')}: {text}{suffix}."

@@ -19,9 +19,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalkit.errors import PipelineError
 from evalkit.pipeline.kernels.kernelspec import KERNEL_NAME
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = [
     "NotebookOutcome",
@@ -93,7 +97,7 @@ def _cell_position(notebook, index: int) -> int:
     return sum(1 for c in cells[:index] if "injected-parameters" not in tags(c)) + 1
 
 
-def _started_cells(path: Path) -> tuple[object | None, list[int]]:
+def _started_cells(path: Path) -> tuple[NotebookNode | None, list[int]]:
     """The executed notebook (None if papermill wrote none) and the indices of cells it started."""
     import nbformat
 
@@ -113,7 +117,7 @@ def _failure_of_timeout(path: Path, timeout: float | None) -> str:
     (it writes no error banner for a timeout, and later cells stay pending)."""
     notebook, started = _started_cells(path)
     limit = f"ran longer than the {timeout:g} s limit (pipeline.execution_timeout)"
-    if not started:
+    if notebook is None or not started:  # no notebook means no started cells
         return f"a cell {limit}"
     cell = notebook.cells[started[-1]]
     first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""

@@ -28,7 +28,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ class _Notebook:
     files: list[Path]
     slot: Path
     key: str = ""
-    components: dict[str, Any] | None = None
+    components: dict[str, Any] = field(default_factory=dict)
     entry: dict[str, Any] | None = None
     title: str = ""
     seconds: float = 0.0
@@ -148,18 +149,21 @@ def _periods_with_data(extracts: list[Path], hashes: FileHashes, facts: Path) ->
     periods: set[str] = set()
     for path in participants:
         periods.update(
-            remembered(facts / "periods", hashes.sha256(path), lambda p=path: periods_in_extract(p))
+            remembered(facts / "periods", hashes.sha256(path), partial(periods_in_extract, path))
         )
     return periods
+
+
+def _identifier_rows(extract: Path) -> list[list[str]]:
+    """The extract's identifiers as JSON-able ``[kind, value]`` rows."""
+    return identifiers_in_extract(extract).to_numpy().tolist()
 
 
 def _identifiers(extracts: list[Path], hashes: FileHashes, facts: Path) -> pd.DataFrame:
     parts = []
     for path in extracts:
         rows = remembered(
-            facts / "identifiers",
-            hashes.sha256(path),
-            lambda p=path: identifiers_in_extract(p).to_numpy().tolist(),
+            facts / "identifiers", hashes.sha256(path), partial(_identifier_rows, path)
         )
         parts.append(pd.DataFrame(rows, columns=["kind", "value"], dtype="str"))
     if not parts:
@@ -255,6 +259,7 @@ class _ReportRun:
     def plan(self, notebooks_dir: Path) -> list[_Notebook]:
         """Each notebook with its input files, cache slot and key components (stage-1 part)."""
         fingerprint = evalkit_fingerprint()
+        assert self.config.path is not None  # run_report reads the config from its file
         config_sha = self.hashes.sha256(self.config.path)
         notebooks = []
         for name in page_names(self.config.notebooks):
@@ -325,26 +330,28 @@ class _ReportRun:
         """Reuse or run every notebook: those not reading key figures first, then the rest."""
         for folder in ("outputs", "executed", "pages"):
             (self.build / folder).mkdir()
-        kernels = write_kernelspec(self.build / "jupyter", server=server and server.address)
+        kernels = write_kernelspec(
+            self.build / "jupyter", server=server.address if server is not None else None
+        )
         first = [nb for nb in notebooks if not self.settings.reads_key_figures(nb.name)]
         last = [nb for nb in notebooks if self.settings.reads_key_figures(nb.name)]
+        by_name = {nb.name: nb for nb in notebooks}
         for stage in (first, last):
             if stage is last:
                 digest = _key_figures_digest(self.build / "outputs", [nb.name for nb in first])
                 for nb in last:
                     nb.components["key_figures"] = digest
-            tasks = [self._reuse_or_task(nb, kernels) for nb in stage]
-            by_name = {nb.name: nb for nb in stage}
+            planned = [self._reuse_or_task(nb, kernels) for nb in stage]
             # Longest first (by the time each took when it last ran; never run counts as
             # longest), so one slow notebook does not start last and leave cores idle.
             tasks = sorted(
-                (t for t in tasks if t is not None),
+                (t for t in planned if t is not None),
                 key=lambda t: -(by_name[t.name].entry or {}).get("run_seconds", float("inf")),
             )
             outcomes = runner.run(
                 tasks,
                 on_start=lambda t: self.say(f"{t.name}: running"),
-                on_done=lambda o, by_name=by_name: self._finished(by_name[o.name], o),
+                on_done=lambda o: self._finished(by_name[o.name], o),
             )
             failures = [o for o in outcomes if o.error is not None]
             if failures:

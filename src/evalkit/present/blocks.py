@@ -51,7 +51,7 @@ class Blocks(list):
         for item in self:
             display(item)
 
-    def __add__(self, other: Iterable[object]) -> Blocks:  # type: ignore[override]
+    def __add__(self, other: Iterable[object]) -> Blocks:
         return Blocks([*self, *other])
 
     def markdown(self, text: str) -> Blocks:

@@ -29,6 +29,7 @@ import io
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,6 +39,9 @@ from matplotlib.figure import Figure
 
 from evalkit.errors import FigureError
 from evalkit.outcomes.pairing import pair_timepoints
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "COLOURS",
@@ -100,7 +104,7 @@ COLOURS: Mapping[str, str] = {
 }
 
 #: Matplotlib settings of the evalkit theme: readable sizes when a PNG is shown at page width.
-THEME_RC: Mapping[str, object] = {
+THEME_RC: Mapping[RcKeyType, object] = {
     "figure.figsize": (8.0, 4.5),
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -459,7 +463,7 @@ def distribution_shift(
         for column, name, style in (("baseline", baseline, "--"), ("followup", followup, "-")):
             ax.hist(
                 pairs[column],
-                bins=bins,
+                bins=bins,  # type: ignore[arg-type]  # the stub omits arrays; hist takes them
                 histtype="step",
                 linewidth=2,
                 linestyle=style,

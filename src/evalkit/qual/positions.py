@@ -298,11 +298,11 @@ def resolve_positions(
         return finish(pick, "every convention gives the same excerpts for this file")
 
     if named.any():
-        shares = {}
+        shares: dict[str, float] = {}
         for n in viable:
             got = excerpts(n)
             rows = np.flatnonzero(named.to_numpy())
-            shares[n] = np.mean([_same_text(got[r], spans.at[r, "name"]) for r in rows])
+            shares[n] = float(np.mean([_same_text(got[r], spans.at[r, "name"]) for r in rows]))
         best = max(shares.values())
         if best >= 0.9:
             viable = [n for n in viable if shares[n] == best]

@@ -25,6 +25,7 @@ import re
 import uuid
 import warnings
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element, ParseError
 
@@ -417,13 +418,14 @@ class _ProjectReader:
 
     def _variables(self) -> dict[str, str]:
         variables = self.root.find("Variables")
-        out = {}
+        out: dict[str, str] = {}
         for var in variables.findall("Variable") if variables is not None else []:
-            if not var.get("name"):
+            name = var.get("name")
+            if not name:
                 raise QualImportError(
                     f'{self.where}: <Variable guid="{var.get("guid")}"> has no name.'
                 )
-            out[self._guid(var)] = var.get("name")
+            out[self._guid(var)] = name
         return out
 
     def attribute_values(self, owner: Element, label: str) -> dict[str, str]:
@@ -531,8 +533,8 @@ class _ProjectReader:
     def skip_selection(self, sel: Element, source_id: str, name: str, reason: str) -> None:
         guid = self._guid(sel)
         self.selection_ids.add(guid)
-        codings = sel.findall("Coding")
-        for coding in codings or [None]:
+        codings: Sequence[Element | None] = sel.findall("Coding") or [None]
+        for coding in codings:
             self.skipped.append(
                 {
                     "element": sel.tag,
@@ -571,9 +573,10 @@ class _ProjectReader:
                 raise QualImportError(f"{self.where}: two selections share guid {guid}.")
             self.selection_ids.add(guid)
             sel_label = f'<PlainTextSelection guid="{sel.get("guid")}"> of {label}'
-            try:
-                start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            except (TypeError, ValueError) as exc:
+            try:  # a missing position reads as "", which int() refuses like any non-number
+                start = int(sel.get("startPosition", ""))
+                end = int(sel.get("endPosition", ""))
+            except ValueError as exc:
                 raise QualImportError(
                     f"{self.where}: {sel_label} needs whole-number startPosition and endPosition "
                     f"(got {sel.get('startPosition')!r}, {sel.get('endPosition')!r})."

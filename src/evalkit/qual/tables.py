@@ -194,13 +194,14 @@ def read_qual_tables(folder: str | Path) -> QualProject:
     [['Interview 1', 'R: trust', 'they get it']]
     """
     folder = Path(folder)
-    paths = {t: _find(folder, t) for t in ("sources", "codebook", "codings")}
-    absent = [t for t, p in paths.items() if p is None]
+    found = {t: _find(folder, t) for t in ("sources", "codebook", "codings")}
+    absent = [t for t, p in found.items() if p is None]
     if absent:
         raise QualImportError(
             f"{folder}: no {', '.join(f'{t}.csv' for t in absent)} (or .xlsx) found; the "
             "qualitative folder needs sources, codebook and codings tables."
         )
+    paths = {t: p for t, p in found.items() if p is not None}
     sources = _read(paths["sources"], "sources")
     book = _read(paths["codebook"], "codebook")
     codings = _read(paths["codings"], "codings")

@@ -114,7 +114,7 @@ def funnel_limits(
         name: np.where(usable, _METHODS[method](p0, safe_n, prob), np.nan)
         for name, prob in _LIMITS.items()
     }
-    note = np.where(usable, None, "denominator is 0: no limits")
+    note = np.where(usable, np.array(None, dtype=object), "denominator is 0: no limits")
     note = np.where(np.isnan(n), "denominator is missing: no limits", note)
     frame = pd.DataFrame({"denominator": n, **limits})
     if np.all(np.mod(n[~np.isnan(n)], 1) == 0):

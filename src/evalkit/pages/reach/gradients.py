@@ -157,7 +157,7 @@ def outcome_gradients(
     """
     rows = []
     for outcome in outcomes:
-        row = {
+        row: dict[str, object] = {
             "outcome": outcome.column,
             "label": outcome.label,
             "better": outcome.better,

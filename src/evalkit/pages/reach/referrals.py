@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -122,13 +122,13 @@ def _values(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
     separator = MULTI_VALUE_SEPARATORS.get(column)
     if separator is None:
         return frame
-    parts = frame["value"].map(
-        lambda v: (
-            sorted({p.strip() for p in str(v).split(separator) if p.strip()} or {None})
-            if isinstance(v, str)
-            else [None]
-        )
-    )
+
+    def split(v: object) -> list[str | None]:
+        if not isinstance(v, str):
+            return [None]
+        return list(sorted({p.strip() for p in v.split(separator) if p.strip()})) or [None]
+
+    parts = frame["value"].map(split)
     return frame.assign(value=parts).explode("value", ignore_index=True)
 
 
@@ -253,8 +253,12 @@ def _target_quintiles(target: Mapping[str, object]) -> tuple[list[int], float]:
     where = "evaluation.yml target_most_deprived"
     if not isinstance(target, Mapping) or "quintiles" not in target or "share" not in target:
         raise ConfigError(f"{where}: expected {{quintiles: [1], share: 0.35}} (got {target!r}).")
-    quintiles = target["quintiles"]
-    quintiles = [quintiles] if isinstance(quintiles, int) else list(quintiles)
+    given = target["quintiles"]
+    if not isinstance(given, int | Iterable):
+        raise ConfigError(
+            f"{where}: quintiles must be a list of IMD quintiles 1-5 (got {given!r})."
+        )
+    quintiles = [given] if isinstance(given, int) else list(given)
     if not quintiles or any(q not in (1, 2, 3, 4, 5) for q in quintiles):
         raise ConfigError(
             f"{where}: quintiles must be a list of IMD quintiles 1-5 (got {quintiles})."
@@ -310,7 +314,8 @@ def target_share(episodes: pd.DataFrame, target: Mapping[str, object]) -> pd.Dat
     quintile = _quintile(episodes)
     recorded = int(quintile.notna().sum())
     in_target = int(quintile.isin(quintiles).fillna(False).sum())
-    lower, upper = wilson_ci(in_target, recorded)
+    interval = wilson_ci(in_target, recorded)
+    lower, upper = float(interval[0]), float(interval[1])  # scalar counts, so scalar bounds
     share = in_target / recorded if recorded else np.nan
     rag = rag_status([share], [lower], [upper], share_target, "higher").iat[0]
     missing = len(episodes) - recorded

@@ -352,10 +352,15 @@ def change_summary(
             higher_is_better=spec.higher_is_better,
             confidence=confidence,
         ).iloc[0]
-        row = {"score": spec.key, "label": spec.label, "higher_is_better": spec.higher_is_better}
-        row.update(stats.to_dict())
-        row["effect_size"] = effect_size_label(row["d_z"])
-        row["meets_warwick_minimum"] = bool(row["n_paired"] >= WARWICK_MINIMUM_PAIRS)
+        values = stats.to_dict()
+        row: dict[str, object] = {
+            "score": spec.key,
+            "label": spec.label,
+            "higher_is_better": spec.higher_is_better,
+        }
+        row.update(values)
+        row["effect_size"] = effect_size_label(values["d_z"])
+        row["meets_warwick_minimum"] = bool(values["n_paired"] >= WARWICK_MINIMUM_PAIRS)
         rows.append(row)
     return pd.DataFrame(rows, columns=list(CHANGE_SUMMARY_COLUMNS))
 
@@ -535,7 +540,7 @@ def sensitivity_range(table: pd.DataFrame, higher_is_better: bool = True) -> pd.
     missing = table.loc[table["estimate"].isna(), "method"].astype(str).tolist()
     note = f"no estimate from: {', '.join(missing)}" if missing else ""
     if known.empty:
-        row = dict.fromkeys(SENSITIVITY_RANGE_COLUMNS[1:-1], np.nan)
+        row: dict[str, object] = dict.fromkeys(SENSITIVITY_RANGE_COLUMNS[1:-1], np.nan)
         row.update(n_estimates=0, all_show_improvement=False, note=note)
         return pd.DataFrame([row], columns=list(SENSITIVITY_RANGE_COLUMNS))
     low, high = known["estimate"].idxmin(), known["estimate"].idxmax()

@@ -114,7 +114,8 @@ class WarmKernelProvisioner(LocalProvisioner):
         kernel = self._request(cmd, kwargs)
         if kernel is None:
             return await super().launch_kernel(cmd, **kwargs)
-        self.process = kernel
+        # jupyter_client infers process as Popen, but only uses the Popen methods it provides
+        self.process = kernel  # type: ignore[assignment]
         # The kernel has a session of its own (kernel_server runs setsid first); until it
         # exists, signalling the group fails and jupyter_client signals the process instead.
         self.pid = self.pgid = kernel.pid

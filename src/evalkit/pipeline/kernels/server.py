@@ -144,7 +144,9 @@ class _Server:
                         continue
                     self.reap()
                 else:  # a worker hung up (or wrote after its request): end its kernel
-                    self.hang_up(key.fileobj, key.data)
+                    connection = key.fileobj
+                    assert isinstance(connection, socket.socket)  # registered by fork_kernel
+                    self.hang_up(connection, key.data)
 
     def fork_kernel(self, connection: socket.socket) -> None:
         with connection.makefile("rb") as stream:
@@ -263,6 +265,7 @@ class KernelServer:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._process is not None:
+            assert self._process.stdin is not None  # started with stdin=subprocess.PIPE
             self._process.stdin.close()  # asks a serving server to stop its kernels and exit
             try:
                 self._process.wait(timeout=1)
