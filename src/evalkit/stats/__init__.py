@@ -16,5 +16,6 @@ Examples
 
 from evalkit.stats.funnel import funnel_limits
 from evalkit.stats.intervals import byars_ci, mean_ci, rate_ci, wilson_ci
+from evalkit.stats.spc import xmr, xmr_summary
 
-__all__ = ["byars_ci", "funnel_limits", "mean_ci", "rate_ci", "wilson_ci"]
+__all__ = ["byars_ci", "funnel_limits", "mean_ci", "rate_ci", "wilson_ci", "xmr", "xmr_summary"]
