@@ -60,7 +60,7 @@ HAND_COUNTS = {
         "weight_loss_5pct": (2, 4),  # c01 c06 of c01 c02 c06 c08
         "became_more_active": (3, 4),  # c02 c05 c10 of c02 c05 c08 c10
         "auditc_reduced": (1, 2),  # c02 of AUDIT-C positive c02 c06
-        "iapt_recovery": (2, 3),  # c01 c08 of finished & at caseness c01 c03 c08
+        "iapt_recovery": (2, 3),  # c01 c08 of finished less not at caseness: c01 c03 c08
     },
     "2026-Q2": {
         "referrals": (10, 10),

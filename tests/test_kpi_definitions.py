@@ -47,9 +47,10 @@ def test_default_set_is_lean_and_covers_the_issue_list():
 def test_default_targets_follow_the_reference():
     kpis = {k.id: k for k in load_kpis()}
     # measures.md §3.2: IAPT recovery government target 50%, denominator = finished treatment
-    # and at caseness.
+    # less not at caseness, which is where the iapt_recovery flag is not NA (iapt_outcomes).
     assert kpis["iapt_recovery"].target == 0.5
-    assert kpis["iapt_recovery"].denominator == "iapt_finished_treatment & iapt_case_baseline"
+    assert kpis["iapt_recovery"].numerator == "iapt_recovery"
+    assert kpis["iapt_recovery"].denominator == "iapt_recovery.notna()"
     # measures.md §4: CO-verify at least 85% of self-reported quitters; quit rates use the
     # number setting a quit date as denominator.
     assert kpis["co_validation"].target == 0.85

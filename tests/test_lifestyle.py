@@ -179,8 +179,10 @@ def quit_case(days: int | None, abstinent: float | None, co: float | None, co_da
     ]
 
 
-def quit_status(rows, quit_date=QUIT) -> dict:
+def quit_status(rows, quit_date=QUIT, status=None) -> dict:
     people = pd.DataFrame({"client_id": ["a"], "quit_date": [quit_date]})
+    if status is not None:
+        people["quit_4wk_status"] = status
     measures = pd.DataFrame(rows, columns=["client_id", "timepoint", "date", "measure", "value"])
     out = ins.smoking_quit_4wk(people, measures).iloc[0]
     return {
@@ -207,10 +209,14 @@ def test_russell_standard_window_edges(days, self_quit, co_quit, outcome):
     }
 
 
-def test_co_below_10_ppm_validates_and_10_counts_as_smoking():
+def test_co_below_10_ppm_validates_and_10_is_a_self_reported_quit_not_confirmed():
     assert quit_status(quit_case(28, 1, 9))["co"] is True
     at_10 = quit_status(quit_case(28, 1, 10))
-    assert at_10 == {"self": False, "co": False, "outcome": "CO 10 ppm or more (smoking)"}
+    assert at_10 == {
+        "self": True,
+        "co": False,
+        "outcome": "quit, self-reported; CO 10 ppm or more (not confirmed)",
+    }
 
 
 def test_lost_to_follow_up_counts_as_smoking():
@@ -222,7 +228,7 @@ def test_self_report_without_a_co_reading_is_a_self_reported_quit_only():
     assert got == {
         "self": True,
         "co": False,
-        "outcome": "quit, self-reported (no CO reading in window)",
+        "outcome": "quit, self-reported (not CO-validated)",
     }
     # a CO reading taken outside the window does not validate
     assert quit_status(quit_case(30, 1, 4, co_days=50))["co"] is False
@@ -232,6 +238,42 @@ def test_reported_smoking_and_no_quit_date():
     assert quit_status(quit_case(28, 0, 20))["outcome"] == "smoking"
     no_date = quit_status(quit_case(28, 1, 3), quit_date=pd.NaT)
     assert no_date == {"self": None, "co": None, "outcome": "no quit date"}
+
+
+@pytest.mark.parametrize(
+    ("status", "self_quit", "co_quit", "outcome"),
+    [
+        ("quit_co_verified", True, True, "quit, CO-validated"),
+        ("quit_self_reported", True, False, "quit, self-reported (not CO-validated)"),
+        ("not_quit", False, False, "smoking"),
+        ("lost_to_follow_up", False, False, "lost to follow-up"),
+    ],
+)
+def test_a_status_code_without_a_review_date_is_the_outcome(status, self_quit, co_quit, outcome):
+    assert quit_status([], status=status) == {"self": self_quit, "co": co_quit, "outcome": outcome}
+
+
+def test_a_co_reading_in_the_window_outranks_the_status_code():
+    # quit_co_verified, but the CO reading 30 days after the quit date was 12 ppm: not confirmed
+    assert quit_status(quit_case(30, None, 12), status="quit_co_verified") == {
+        "self": True,
+        "co": False,
+        "outcome": "quit, self-reported; CO 10 ppm or more (not confirmed)",
+    }
+    # quit_self_reported, with a 6 ppm reading in the window: confirmed
+    assert quit_status(quit_case(30, None, 6), status="quit_self_reported")["co"] is True
+    # a reading outside the window is ignored, as for a review
+    assert quit_status(quit_case(50, None, 12), status="quit_co_verified")["co"] is True
+
+
+def test_the_status_code_outranks_a_self_report_in_measures():
+    assert quit_status(quit_case(28, 1, None), status="not_quit")["outcome"] == "smoking"
+    assert quit_status(quit_case(60, 0, None), status="quit_self_reported")["self"] is True
+
+
+def test_an_unknown_status_code_names_the_client_and_the_codes():
+    with pytest.raises(ScoringError, match="quit_4wk_status is 'quit' for client a; use one of"):
+        quit_status([], status="quit")
 
 
 def test_text_dates_are_read_iso_or_day_first():

@@ -20,6 +20,7 @@ from evalkit.outcomes import for_whom
 from evalkit.pages import wellbeing as page
 from evalkit.pages.wellbeing import sections
 from evalkit.pages.wellbeing.subgroups import FOR_WHOM_FACTORS, strongest_difference
+from evalkit.present.wording import count_text
 
 EXACT = DisclosurePolicy(threshold=8, round_to=None)
 
@@ -212,11 +213,14 @@ def test_talking_therapy_recovery_matches_the_episode_flags(service, figures):
     assert recovery["value"] == pytest.approx(100 * known.mean(), abs=0.05)
     (table,) = tables_of(blocks)
     row = table["rows"]["Moved to recovery"]
-    finished_case = (
-        episodes["iapt_finished_treatment"].fillna(False) & episodes["iapt_case_baseline"]
-    ).fillna(False)
-    assert row["Finished treatment (denominator)"] == f"{int(finished_case.sum()):,}"
-    assert row["With start and end scores"] == f"{len(known):,}"
+    # NHS Digital: finished treatment less those not at caseness at the start
+    finished = episodes["iapt_finished_treatment"].fillna(False)
+    not_at_caseness = (~episodes["iapt_case_baseline"]).fillna(False)
+    assert int((finished & ~not_at_caseness).sum()) == len(known)
+    assert row["Denominator"] == f"{len(known):,}"
+    unpaired = int((~episodes.loc[known.index, "iapt_paired_scores"]).sum())
+    unpaired_text = count_text(unpaired, threshold=EXACT.threshold).capitalize()
+    assert f"{unpaired_text} of them have no complete start and end scores" in blocks.text()
     assert row["People with outcome"] == f"{int(known.sum()):,}"
     assert row["National standard"] == "50%"
 

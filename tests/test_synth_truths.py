@@ -51,6 +51,8 @@ def _episodes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     p = p.merge(four_dates.rename("date_4wk"), on="client_id", how="left")
     days = (p["date_4wk"] - p["quit_date"]).dt.days
     quit = (p["smoking_abstinent_4wk"] == 1) & (p["co_ppm_4wk"] < 10) & days.between(25, 42)
+    # or recorded as a status code with no dated review (PLANTED.quit_4wk_status_share)
+    quit |= p["quit_4wk_status"] == "quit_co_verified"
     # lost to follow-up counts as not quit; the denominator is everyone setting a quit date
     p["quit_4wk_co"] = quit.astype(float).where(p["quit_date"].notna())
     p["days_to_4wk"] = days

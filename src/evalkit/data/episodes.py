@@ -38,7 +38,14 @@ from evalkit.instruments.scoring import (
     score,
 )
 
-__all__ = ["BASELINE", "FOLLOWUP", "LIFESTYLE_MEASURES", "build_episodes", "derive_columns"]
+__all__ = [
+    "BASELINE",
+    "FOLLOWUP",
+    "LIFESTYLE_MEASURES",
+    "build_episodes",
+    "derive_columns",
+    "episode_ended",
+]
 
 BASELINE = "baseline"
 FOLLOWUP = "exit"
@@ -78,6 +85,46 @@ def derive_columns(participants: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def episode_ended(participants: pd.DataFrame) -> pd.Series:
+    """Whether each episode has ended, from ``end_date`` and ``exit_reason``.
+
+    The end date marks an ended episode (NHS Talking Therapies counts a referral as ended by its
+    end date); ``exit_reason`` ``ongoing`` marks one still open. When the two disagree the
+    answer is unknown rather than a guess.
+
+    Returns
+    -------
+    Series
+        Nullable booleans in participants' order: True when ``end_date`` is given and
+        ``exit_reason`` is not ``ongoing``; False when ``end_date`` is blank and ``exit_reason``
+        is blank or ``ongoing`` (still in treatment); NA when they disagree (an end date with
+        ``ongoing``, or an ending exit reason with no end date). A table without an
+        ``end_date`` column goes by ``exit_reason`` alone (``ongoing`` False, any other reason
+        True, blank NA); without either column every answer is NA.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"end_date": pd.to_datetime(["2026-03-30", None, "2026-03-30", None]),
+    ...                   "exit_reason": ["completed", "ongoing", "ongoing", "completed"]})
+    >>> episode_ended(p).tolist()
+    [True, False, <NA>, <NA>]
+    """
+    n = len(participants)
+    if "exit_reason" in participants.columns:
+        reason = participants["exit_reason"]
+        open_reason = (reason == "ongoing").fillna(False).to_numpy(dtype=bool)
+        ending_reason = (reason.notna() & (reason != "ongoing")).fillna(False).to_numpy(dtype=bool)
+    else:
+        open_reason = ending_reason = np.zeros(n, dtype=bool)
+    if "end_date" in participants.columns:
+        has_end = participants["end_date"].notna().to_numpy()
+        ended = has_end & ~open_reason
+        unknown = (has_end & open_reason) | (~has_end & ending_reason)
+    else:
+        ended, unknown = ending_reason, ~(ending_reason | open_reason)
+    return pd.Series(pd.arrays.BooleanArray(ended, unknown), index=participants.index)
+
+
 def _check_inputs(participants: pd.DataFrame, measures: pd.DataFrame) -> None:
     if "client_id" not in participants.columns:
         raise ValidationError("participants: column client_id is missing.")
@@ -108,9 +155,12 @@ def _check_inputs(participants: pd.DataFrame, measures: pd.DataFrame) -> None:
         )
 
 
-def _instrument_columns(wide: pd.DataFrame, config: Any) -> list[pd.DataFrame]:
+def _instrument_columns(
+    wide: pd.DataFrame, config: Any, participants: pd.DataFrame, ended: pd.Series
+) -> list[pd.DataFrame]:
     """Baseline, exit, change, flags (and band at both) for every instrument; PHQ-9/GAD-7
-    scores also feed the IAPT outcomes."""
+    scores, the sessions attended (at exit) and whether the episode ended feed the IAPT
+    outcomes."""
     parts, scored = [], {}
     for name, defn in DEFINITIONS.items():
         scored[name] = score(wide, defn, **instrument_settings(config, defn))
@@ -123,7 +173,9 @@ def _instrument_columns(wide: pd.DataFrame, config: Any) -> list[pd.DataFrame]:
         parts.append(part)
     sessions = wide.loc[wide["timepoint"] == FOLLOWUP, ["client_id", "treatment_sessions"]]
     sessions = sessions.loc[sessions["treatment_sessions"].notna()]
-    parts.append(iapt_outcomes(scored["phq9"], scored["gad7"], sessions, BASELINE, FOLLOWUP))
+    ends = pd.DataFrame({"client_id": participants["client_id"].to_numpy(), "ended": ended.array})
+    treatment = sessions.merge(ends, on="client_id", how="left")
+    parts.append(iapt_outcomes(scored["phq9"], scored["gad7"], treatment, BASELINE, FOLLOWUP))
     return parts
 
 
@@ -165,7 +217,9 @@ def _lifestyle_columns(
     ]
 
 
-def _engagement(participants: pd.DataFrame, episodes: pd.DataFrame) -> dict[str, Any]:
+def _engagement(
+    participants: pd.DataFrame, episodes: pd.DataFrame, ended: pd.Series
+) -> dict[str, Any]:
     if "start_date" in participants.columns:
         started = participants["start_date"].notna().to_numpy()
     else:
@@ -182,6 +236,7 @@ def _engagement(participants: pd.DataFrame, episodes: pd.DataFrame) -> dict[str,
     return {
         "started": started,
         "completed": completed,
+        "ended": ended.array,
         "wemwbs_followed_up": pd.arrays.BooleanArray(at_exit, ~at_start),
     }
 
@@ -211,11 +266,13 @@ def build_episodes(
           ``<stem>_meaningful_deterioration``, ``<stem>_reliable_change``,
           ``<stem>_reliable_improvement``, ``<stem>_reliable_deterioration``; summed
           instruments also ``<name>_band_baseline`` and ``<name>_band_exit``;
-        - IAPT: ``iapt_case_baseline``, ``iapt_finished_treatment``, ``iapt_recovery``,
+        - IAPT (:func:`evalkit.instruments.iapt_outcomes`): ``iapt_case_baseline``,
+          ``iapt_finished_treatment``, ``iapt_paired_scores``, ``iapt_recovery``,
           ``iapt_reliable_improvement``, ``iapt_reliable_deterioration``,
           ``iapt_reliable_recovery``;
-        - smoking: ``smoker_baseline``, ``set_quit_date``, ``quit_4wk_days``,
-          ``quit_4wk_self``, ``quit_4wk_co``, ``quit_4wk_outcome``;
+        - smoking (:func:`evalkit.instruments.smoking_quit_4wk`): ``smoker_baseline``,
+          ``set_quit_date``, ``quit_4wk_days``, ``quit_4wk_self``, ``quit_4wk_co``,
+          ``quit_4wk_outcome``;
         - weight: ``bmi_baseline``, ``bmi_category_baseline``, ``bmi_thresholds``,
           ``weight_kg_baseline``, ``weight_kg_exit``, ``weight_change_pct``,
           ``weight_loss_5pct``;
@@ -226,8 +283,8 @@ def build_episodes(
         - diet: ``fruit_veg_portions_baseline``, ``fruit_veg_portions_exit``,
           ``five_a_day_baseline``, ``five_a_day_exit``;
         - engagement: ``started`` (has a start date), ``completed`` (exit reason
-          ``completed``), ``wemwbs_followed_up`` (WEMWBS scored at exit, among those scored at
-          baseline; NA otherwise).
+          ``completed``), ``ended`` (:func:`episode_ended`), ``wemwbs_followed_up`` (WEMWBS
+          scored at exit, among those scored at baseline; NA otherwise).
 
         Flags are nullable booleans, NA when the episode is outside the flag's denominator.
 
@@ -242,7 +299,10 @@ def build_episodes(
     _check_inputs(participants, measures)
     names = [item for d in DEFINITIONS.values() for item in d.items]
     wide = pivot_measures(measures, [*dict.fromkeys(names), *LIFESTYLE_MEASURES])
-    parts = _instrument_columns(wide, config) + _lifestyle_columns(participants, measures, wide)
+    ended = episode_ended(participants)
+    parts = _instrument_columns(wide, config, participants, ended) + _lifestyle_columns(
+        participants, measures, wide
+    )
     ids = participants["client_id"].to_numpy()
     derived = pd.concat(
         [part.set_index("client_id").reindex(ids) for part in parts], axis=1
@@ -255,7 +315,7 @@ def build_episodes(
     derived["auditc_reduced"] = pd.arrays.BooleanArray(
         np.nan_to_num(auditc_change, nan=0.0) < 0, np.isnan(auditc_change)
     )
-    for column, values in _engagement(participants, derived).items():
+    for column, values in _engagement(participants, derived, ended).items():
         derived[column] = values
     clash = sorted(set(participants.columns) & set(derived.columns) - {"client_id"})
     if clash:

@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,9 +23,16 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evalkit.instruments.definitions import DEFINITIONS, InstrumentDefinition
+from evalkit.instruments.lifestyle import QUIT_4WK_STATUSES
 
 __all__ = [
+    "EARLIEST_DATE",
     "FOREIGN_KEYS",
+    "FREE_TEXT_COLUMNS",
+    "LATEST_DATE_AHEAD",
+    "MEASURE_BEFORE_REFERRAL_DAYS",
+    "NAN_TOKENS",
+    "SPREADSHEET_ERRORS",
     "MEASURES",
     "MISSING_TOKENS",
     "TABLES",
@@ -35,14 +42,44 @@ __all__ = [
     "ROW_RULES",
     "RowRule",
     "TableSpec",
+    "code_tree_problems",
     "data_dictionary",
     "pandera_schema",
+    "plausible_dates",
 ]
 
 Kind = Literal["string", "integer", "float", "date"]
 
 #: Strings providers use for "no value"; they are read as missing, never as data.
 MISSING_TOKENS = ("", "N/A", "n/a", "NA", "na", "-", "--", "null", "NULL", "None", "none", ".")
+#: "Not a number" as software writes a missing value; read as missing, with a warning (lower case).
+NAN_TOKENS = ("nan", "-nan", "+nan")
+#: Excel's error values: a formula that failed, never data (upper case; an error, not a blank).
+SPREADSHEET_ERRORS = (
+    "#N/A",
+    "#VALUE!",
+    "#REF!",
+    "#DIV/0!",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#GETTING_DATA",
+)
+#: No date of a current evaluation is earlier: the services evaluated, their referrals and IMD
+#: 2019 are all later; 1900-01-00 is Excel's "blank cell formatted as a date".
+EARLIEST_DATE = pd.Timestamp("2000-01-01")
+#: Dates may lie at most this far after the day of validation (a booked follow-up); later ones
+#: are placeholders such as 2099-12-31 or 9999-12-31.
+LATEST_DATE_AHEAD = pd.DateOffset(years=1)
+#: A measure may be taken this many days before its referral (screening); earlier is a typo.
+MEASURE_BEFORE_REFERRAL_DAYS = 90
 
 TIMEPOINTS = ("baseline", "followup_4wk", "exit", "followup_3m", "followup_6m", "followup_12m")
 STRANDS = ("smoking", "weight", "activity", "diet", "alcohol", "wellbeing", "talking_therapy")
@@ -416,6 +453,15 @@ PARTICIPANTS = TableSpec(
             allowed=DELIVERY_MODES,
         ),
         ColumnSpec("quit_date", "date", False, "Quit date set (smoking strand only)", "2026-01-20"),
+        ColumnSpec(
+            "quit_4wk_status",
+            "string",
+            False,
+            "4-week smoking outcome as a status code, when the 4-week review is not in measures "
+            "(NHS Stop Smoking Services categories; blank if recorded in measures)",
+            "quit_co_verified",
+            allowed=tuple(QUIT_4WK_STATUSES),
+        ),
     ),
 )
 
@@ -688,6 +734,14 @@ ROW_RULES: dict[str, tuple[RowRule, ...]] = {
             "Check both dates; support cannot start before the referral.",
         ),
         RowRule(
+            "end_date is on or after referral_date",
+            ("end_date", "referral_date"),
+            lambda df: (
+                df["start_date"].notna() | ~(df["end_date"] < df["referral_date"]).fillna(False)
+            ),
+            "Check both dates; an episode cannot end before its referral.",
+        ),
+        RowRule(
             "age or age_band is given",
             ("age", "age_band"),
             lambda df: df["age"].notna() | df["age_band"].notna(),
@@ -703,6 +757,76 @@ ROW_RULES: dict[str, tuple[RowRule, ...]] = {
         ),
     ),
 }
+
+
+#: Columns of free text (excerpts, descriptions, CMOC wording): an invisible character there is
+#: a warning, elsewhere (identifiers, categories, sites) an error, as it splits groups silently.
+FREE_TEXT_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {("codings", "text"), ("codebook", "name"), ("codebook", "description"), ("sources", "name")}
+    | {
+        ("cmocs", c)
+        for c in (
+            "programme_theory",
+            "context",
+            "mechanism_resource",
+            "mechanism_reasoning",
+            "outcome",
+            "codes",
+        )
+    }
+)
+
+
+def plausible_dates(today: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window every date must lie in: :data:`EARLIEST_DATE` to today plus
+    :data:`LATEST_DATE_AHEAD`.
+
+    Examples
+    --------
+    >>> plausible_dates(pd.Timestamp("2026-12-02"))
+    (Timestamp('2000-01-01 00:00:00'), Timestamp('2027-12-02 00:00:00'))
+    """
+    today = pd.Timestamp.today().normalize() if today is None else today
+    return EARLIEST_DATE, today + LATEST_DATE_AHEAD
+
+
+def code_tree_problems(
+    code_ids: Iterable[object], parent_ids: Iterable[object]
+) -> dict[object, tuple[str, list[object]]]:
+    """Codes whose ``parent_id`` cannot place them in a tree.
+
+    Returns
+    -------
+    dict
+        ``code_id -> (problem, codes)``: ``"own parent"`` (``[code, code]``), ``"unknown
+        parent"`` (``[code, parent_id]``) or ``"cycle"`` (the codes round the cycle, starting
+        and ending with the code). Codes below such a code are not listed.
+
+    Examples
+    --------
+    >>> code_tree_problems(["A", "B", "C", "D"], ["B", "A", "C", "Z"])
+    {'C': ('own parent', ['C', 'C']), 'D': ('unknown parent', ['D', 'Z']), \
+'A': ('cycle', ['A', 'B', 'A']), 'B': ('cycle', ['B', 'A', 'B'])}
+    """
+    parent: dict[object, object] = {}
+    for code, up in zip(code_ids, parent_ids, strict=True):
+        parent[code] = None if up is None or pd.isna(up) or str(up).strip() == "" else up
+    problems: dict[object, tuple[str, list[object]]] = {}
+    for code, up in parent.items():
+        if up is not None and up == code:
+            problems[code] = ("own parent", [code, code])
+        elif up is not None and up not in parent:
+            problems[code] = ("unknown parent", [code, up])
+    for code in parent:
+        if code in problems:
+            continue
+        chain, node = [code], parent[code]
+        while node is not None and node in parent and node not in chain:
+            chain.append(node)
+            node = parent[node]
+        if node == code:
+            problems[code] = ("cycle", [*chain, code])
+    return problems
 
 
 #: Identifiers that must exist in another table: (table, column) -> (parent table, column).

@@ -26,6 +26,7 @@ import pandas as pd
 from evalkit.data.expressions import evaluate
 from evalkit.data.schema import MEASURES, TIMEPOINTS
 from evalkit.demo.participants import QUIT_OUTCOMES, Cohort, by_quintile
+from evalkit.demo.service import EXTRACT_DATE
 from evalkit.demo.truths import PLANTED
 from evalkit.instruments import definitions
 
@@ -219,6 +220,22 @@ def _clip_round(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.clip(np.rint(x), low, high).astype(np.int64)
 
 
+def _totals(x: np.ndarray, instrument: definitions.InstrumentDefinition) -> np.ndarray:
+    """Whole-number totals, clipped to the instrument's range."""
+    return _clip_round(x, instrument.total_min, instrument.total_max)
+
+
+def _answers(
+    rng: np.random.Generator,
+    totals: np.ndarray,
+    instrument: definitions.InstrumentDefinition,
+    lean: tuple[float, ...] | None = None,
+) -> np.ndarray:
+    """The instrument's item answers (its items and response range) summing to ``totals``."""
+    low, high = instrument.response_min, instrument.response_max
+    return spread_items(rng, totals, instrument.n_items, low, high, lean)
+
+
 def _wemwbs_change(cohort: Cohort) -> np.ndarray:
     """Planted mean change per episode: the overall gain plus every WEMWBS subgroup effect."""
     episodes = cohort.participants.assign(imd_quintile=cohort.imd_quintile)
@@ -234,12 +251,13 @@ def _wemwbs_change(cohort: Cohort) -> np.ndarray:
 def _ons4(rng: np.random.Generator, totals: np.ndarray) -> np.ndarray:
     n = len(totals)
     centred = totals - 42.0
+    low, high = definitions.ONS4.response_min, definitions.ONS4.response_max
     return np.column_stack(
         [
-            _clip_round(5.6 + centred / 5 + rng.normal(0, 1.3, n), 0, 10),
-            _clip_round(6.0 + centred / 5 + rng.normal(0, 1.3, n), 0, 10),
-            _clip_round(5.7 + centred / 5 + rng.normal(0, 1.6, n), 0, 10),
-            _clip_round(5.0 - centred / 6 + rng.normal(0, 2.0, n), 0, 10),
+            _clip_round(5.6 + centred / 5 + rng.normal(0, 1.3, n), low, high),
+            _clip_round(6.0 + centred / 5 + rng.normal(0, 1.3, n), low, high),
+            _clip_round(5.7 + centred / 5 + rng.normal(0, 1.6, n), low, high),
+            _clip_round(5.0 - centred / 6 + rng.normal(0, 2.0, n), low, high),
         ]
     )
 
@@ -254,14 +272,14 @@ def _wellbeing(rng, cohort: Cohort, out: _Builder) -> None:
     )
     latent = mean + rng.normal(0, PLANTED.wemwbs_baseline_sd, len(who))
     change = _wemwbs_change(cohort)[who] + rng.normal(0, PLANTED.wemwbs_change_sd, len(who))
-    baseline = _clip_round(latent, 14, 70)
-    exit_total = _clip_round(latent + change, 14, 70)
+    baseline = _totals(latent, definitions.WEMWBS)
+    exit_total = _totals(latent + change, definitions.WEMWBS)
     followed = cohort.followed_up[who]
     for timepoint, totals, rows, dates in (
         ("baseline", baseline, who, p["start_date"]),
         ("exit", exit_total[followed], who[followed], p["end_date"]),
     ):
-        items = spread_items(rng, totals, 14, 1, 5, WEMWBS_ITEM_LEAN)
+        items = _answers(rng, totals, definitions.WEMWBS, WEMWBS_ITEM_LEAN)
         values = _blank_some(rng, np.column_stack([items, _ons4(rng, totals)]))
         out.add(rows, timepoint, _days(dates, rows), WEMWBS + ONS4, values)
 
@@ -280,21 +298,26 @@ def _talking_therapy(rng, cohort: Cohort, out: _Builder) -> None:
     followed = cohort.followed_up[who]
     ended = ~cohort.ongoing[who]
     few = rng.random(n) < 0.10
-    sessions = np.where(
-        followed,
-        np.where(few, rng.integers(0, 2, n), 2 + np.minimum(rng.poisson(5, n), 18)),
-        rng.poisson(1.5, n),
-    )
+    short = rng.integers(0, 2, n)
+    course = 2 + np.minimum(rng.poisson(5, n), 18)
+    early_exit = rng.poisson(1.5, n)
+    # still in treatment: the sessions so far of a course under way (2 or more)
+    sessions = np.where(followed, np.where(few, short, course), np.where(ended, early_exit, course))
     treated = sessions >= 2
-    phq_exit = _clip_round(phq - treated * rng.normal(7, 5, n) + rng.normal(0, 1, n), 0, 27)
-    gad_exit = _clip_round(gad - treated * rng.normal(5.5, 4, n) + rng.normal(0, 1, n), 0, 21)
+    phq_exit = _totals(phq - treated * rng.normal(7, 5, n) + rng.normal(0, 1, n), definitions.PHQ9)
+    gad_exit = _totals(
+        gad - treated * rng.normal(5.5, 4, n) + rng.normal(0, 1, n), definitions.GAD7
+    )
     out.add(
         who,
         "baseline",
         _days(p["start_date"], who),
         PHQ9 + GAD7,
         _blank_some(
-            rng, np.column_stack([spread_items(rng, phq, 9, 0, 3), spread_items(rng, gad, 7, 0, 3)])
+            rng,
+            np.column_stack(
+                [_answers(rng, phq, definitions.PHQ9), _answers(rng, gad, definitions.GAD7)]
+            ),
         ),
     )
     f = who[followed]
@@ -307,14 +330,18 @@ def _talking_therapy(rng, cohort: Cohort, out: _Builder) -> None:
             rng,
             np.column_stack(
                 [
-                    spread_items(rng, phq_exit[followed], 9, 0, 3),
-                    spread_items(rng, gad_exit[followed], 7, 0, 3),
+                    _answers(rng, phq_exit[followed], definitions.PHQ9),
+                    _answers(rng, gad_exit[followed], definitions.GAD7),
                 ]
             ),
         ),
     )
     e = who[ended]
     out.add(e, "exit", _days(p["end_date"], e), ("treatment_sessions",), sessions[ended])
+    # an episode still open has its sessions so far, as at the extract date
+    o = who[~ended]
+    so_far = np.full(len(o), EXTRACT_DATE, dtype="datetime64[D]")
+    out.add(o, "exit", so_far, ("treatment_sessions",), sessions[~ended])
 
 
 def _lifestyle(rng, cohort: Cohort, out: _Builder) -> None:
@@ -368,14 +395,14 @@ def _lifestyle(rng, cohort: Cohort, out: _Builder) -> None:
 
     alcohol = np.flatnonzero(s["alcohol"] & cohort.started)
     n = len(alcohol)
-    audit = _clip_round(rng.normal(7.5, 2, n), 0, 12)
-    audit_exit = _clip_round(audit - rng.normal(2, 2, n), 0, 12)
+    audit = _totals(rng.normal(7.5, 2, n), definitions.AUDITC)
+    audit_exit = _totals(audit - rng.normal(2, 2, n), definitions.AUDITC)
     out.add(
         alcohol,
         "baseline",
         _days(start, alcohol),
         AUDITC,
-        _blank_some(rng, spread_items(rng, audit, 3, 0, 4)),
+        _blank_some(rng, _answers(rng, audit, definitions.AUDITC)),
     )
     f = cohort.followed_up[alcohol]
     out.add(
@@ -383,7 +410,7 @@ def _lifestyle(rng, cohort: Cohort, out: _Builder) -> None:
         "exit",
         _days(end, alcohol[f]),
         AUDITC,
-        _blank_some(rng, spread_items(rng, audit_exit[f], 3, 0, 4)),
+        _blank_some(rng, _answers(rng, audit_exit[f], definitions.AUDITC)),
     )
 
 
@@ -398,6 +425,8 @@ def _smoking(rng, cohort: Cohort, out: _Builder) -> None:
     outcome = np.array(QUIT_OUTCOMES, dtype=object)[cohort.quit_outcome[attempt]]
     reviewed = outcome != "lost_to_follow_up"
     attempt, outcome = attempt[reviewed], outcome[reviewed]
+    # an outcome given as a status code (participants' quit_4wk_status) has no dated review
+    review_in_measures = p["quit_4wk_status"].isna().to_numpy()[attempt]
     n = len(attempt)
     in_window = 25 + np.minimum(rng.poisson(4, n), 17)
     outside = np.where(rng.random(n) < 0.5, rng.integers(14, 25, n), rng.integers(43, 71, n))
@@ -414,12 +443,13 @@ def _smoking(rng, cohort: Cohort, out: _Builder) -> None:
         default=low_co,
     )
     dates = _days(p["quit_date"], attempt) + days
+    kept = review_in_measures
     out.add(
-        attempt,
+        attempt[kept],
         "followup_4wk",
-        dates,
+        dates[kept],
         ("smoking_abstinent", "co_ppm"),
-        np.column_stack([abstinent, co_4wk]),
+        np.column_stack([abstinent, co_4wk])[kept],
     )
 
 

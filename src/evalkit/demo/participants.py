@@ -86,6 +86,18 @@ QUIT_OUTCOMES = (
     "abstinent_outside_window",
 )
 NOT_QUIT_WEIGHTS = (0.30, 0.42, 0.08, 0.10, 0.10)
+#: The ``quit_4wk_status`` code an adviser records for each outcome when the 4-week outcome is
+#: given as a status (:data:`evalkit.instruments.lifestyle.QUIT_4WK_STATUSES`): a CO reading of
+#: 10 ppm or more leaves a self-reported, unconfirmed quit; a review outside 25-42 days is no
+#: 4-week follow-up, so the status is not known.
+QUIT_STATUS_OF_OUTCOME = {
+    "co_validated_quit": "quit_co_verified",
+    "lost_to_follow_up": "lost_to_follow_up",
+    "smoking": "not_quit",
+    "abstinent_co_high": "quit_self_reported",
+    "abstinent_no_co": "quit_self_reported",
+    "abstinent_outside_window": "lost_to_follow_up",
+}
 LOST_IN_MOST_DEPRIVED = 1.4
 AGE_BAND_EDGES = (25, 35, 45, 55, 65, 75)
 
@@ -103,7 +115,8 @@ class Cohort:
     strands : dict of ndarray
         Boolean flag per strand.
     started, ongoing, followed_up : ndarray of bool
-        Support started; still open at the extract date; exit questionnaires completed.
+        Support started; still open at the extract date (including the talking-therapy
+        clients planted as still in treatment); exit questionnaires completed.
     smoker : ndarray of float
         Baseline smoking status (1/0) for people on a lifestyle strand, NaN otherwise.
     quit_outcome : ndarray of int
@@ -243,6 +256,31 @@ def _quit_outcomes(rng, mode, quintile, set_quit) -> np.ndarray:
     return np.where(set_quit, outcome, -1)
 
 
+def _still_in_treatment(rng, strands, started, followed_up, ongoing, exit_reason, referral):
+    """Talking-therapy episodes planted as still in treatment at the extract date
+    (:attr:`~evalkit.demo.truths.PlantedTruths.talking_therapy_still_in_treatment`)."""
+    recent = referral >= np.datetime64(PLANTED.talking_therapy_still_in_treatment_referred_from)
+    could = (
+        strands["talking_therapy"]
+        & started
+        & ~followed_up
+        & ~ongoing
+        & ~np.isin(exit_reason, ("completed", "declined"))
+        & recent
+    )
+    return could & (rng.random(len(could)) < PLANTED.talking_therapy_still_in_treatment)
+
+
+def _quit_statuses(rng, quit_outcome) -> np.ndarray:
+    """``quit_4wk_status`` of the quit attempts whose 4-week outcome is a status code
+    (:attr:`~evalkit.demo.truths.PlantedTruths.quit_4wk_status_share`), None elsewhere."""
+    coded = (quit_outcome >= 0) & (rng.random(len(quit_outcome)) < PLANTED.quit_4wk_status_share)
+    codes = np.array([QUIT_STATUS_OF_OUTCOME[o] for o in QUIT_OUTCOMES], dtype=object)
+    status = np.full(len(quit_outcome), None, dtype=object)
+    status[coded] = codes[quit_outcome[coded]]
+    return status
+
+
 def make_cohort(rng: np.random.Generator, n: int) -> Cohort:
     """Generate ``n`` referral episodes of the Live Well Anytown service.
 
@@ -339,6 +377,14 @@ def make_cohort(rng: np.random.Generator, n: int) -> Cohort:
     order = np.lexsort((referral, provider_index))
     counts = np.bincount(provider_index, minlength=len(PROVIDERS))
     offsets = rng.integers(1_000, 9_000, len(PROVIDERS))
+    # the published-definition cases are drawn last, so every draw above is as it was
+    still_open = _still_in_treatment(
+        rng, strands, started, followed_up, ongoing, exit_reason, referral
+    )
+    ongoing = ongoing | still_open
+    columns["end_date"] = np.where(ongoing, nat, end)
+    columns["exit_reason"] = np.where(still_open, "ongoing", exit_reason)
+    columns["quit_4wk_status"] = _quit_statuses(rng, quit_outcome)
     sequence = np.concatenate([offsets[p] + np.arange(c) for p, c in enumerate(counts)])
     prefixes = np.repeat([p.id_prefix for p in PROVIDERS], counts)
     number = pd.Series(sequence).astype("str").str.zfill(7)

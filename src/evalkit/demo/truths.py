@@ -111,6 +111,21 @@ class PlantedTruths:
     quit_4wk_co_by_delivery_mode : dict
         Probability of a CO-validated 4-week quit (CO < 10 ppm, assessed 25-42 days after the quit
         date) among smokers who set a quit date, by delivery mode.
+    quit_4wk_status_share : float
+        Share of quit attempts whose 4-week outcome reaches the evaluation as a status code
+        (participants' ``quit_4wk_status``: quit CO-verified, quit self-reported, not quit, lost
+        to follow-up) with no dated review in measures. The code says what the review would
+        have, so every quit rate is the same as if it had been a review.
+    talking_therapy_still_in_treatment : float
+        Probability that a talking-therapy client referred on or after
+        ``talking_therapy_still_in_treatment_referred_from`` who started, has no exit
+        questionnaires and did not complete is instead still in treatment at the extract date
+        (``exit_reason`` ongoing, no ``end_date``), with their sessions so far (2 or more)
+        recorded: they have not finished a course of treatment, so they are in no NHS Talking
+        Therapies denominator. (Episodes still open for want of time are still in treatment too,
+        with their sessions so far.)
+    talking_therapy_still_in_treatment_referred_from : str
+        Earliest referral date (yyyy-mm-dd) of those planted as still in treatment.
     cmocs : tuple of PlantedCMOC
     """
 
@@ -122,6 +137,9 @@ class PlantedTruths:
     effects: tuple[PlantedEffect, ...]
     followed_up_by_imd_quintile: dict[int, float]
     quit_4wk_co_by_delivery_mode: dict[str, float]
+    quit_4wk_status_share: float
+    talking_therapy_still_in_treatment: float
+    talking_therapy_still_in_treatment_referred_from: str
     cmocs: tuple[PlantedCMOC, ...]
 
     def effect(self, name: str) -> PlantedEffect:
@@ -194,6 +212,9 @@ PLANTED = PlantedTruths(
     ),
     followed_up_by_imd_quintile={1: 0.50, 2: 0.56, 3: 0.64, 4: 0.70, 5: 0.75},
     quit_4wk_co_by_delivery_mode=_QUIT,
+    quit_4wk_status_share=0.20,
+    talking_therapy_still_in_treatment=0.40,
+    talking_therapy_still_in_treatment_referred_from="2026-01-01",
     cmocs=(
         PlantedCMOC(
             cmoc_id="CMOC1",

@@ -32,6 +32,7 @@ __all__ = [
     "CO_VALIDATED_BELOW_PPM",
     "FIVE_A_DAY_PORTIONS",
     "LOWER_BMI_BACKGROUNDS",
+    "QUIT_4WK_STATUSES",
     "QUIT_OUTCOMES",
     "QUIT_WINDOW_DAYS",
     "WEIGHT_LOSS_PCT",
@@ -81,16 +82,29 @@ FIVE_A_DAY_PORTIONS = 5.0
 #: date (28 days -3/+14), CO-validated when the reading is below 10 ppm.
 QUIT_WINDOW_DAYS = (25, 42)
 CO_VALIDATED_BELOW_PPM = 10.0
+#: The allowed codes of participants' ``quit_4wk_status``: a 4-week outcome recorded as a status
+#: rather than as a dated review, in the categories NHS Stop Smoking Services return (NHS Digital
+#: SSS statistics; NHS Data Dictionary "OUTCOME AT 4 WEEK FOLLOW-UP", whose national code 3 is
+#: "Non-smoking status not known/lost to follow-up"; the other national code numbers were not
+#: verified, so evalkit takes these words, not numbers).
+QUIT_4WK_STATUSES = {
+    "quit_co_verified": "self-reported quitter whose quit was confirmed by a CO reading",
+    "quit_self_reported": "self-reported quitter, not confirmed by a CO reading",
+    "not_quit": "not quit (smoking at the 4-week follow-up)",
+    "lost_to_follow_up": "non-smoking status not known / lost to follow-up",
+}
 #: Every 4-week outcome, in the order checked; the first that applies is the episode's outcome.
+#: The last three are the self-reported quitters; only "quit, CO-validated" is confirmed.
 QUIT_OUTCOMES = (
     "no quit date",
     "lost to follow-up",
     "assessed outside 25-42 days",
     "smoking",
-    "CO 10 ppm or more (smoking)",
+    "quit, self-reported; CO 10 ppm or more (not confirmed)",
     "quit, CO-validated",
-    "quit, self-reported (no CO reading in window)",
+    "quit, self-reported (not CO-validated)",
 )
+_FIRST_QUITTER_OUTCOME = "quit, self-reported; CO 10 ppm or more (not confirmed)"
 
 
 def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -339,6 +353,24 @@ def _followup_reading(measures: pd.DataFrame, measure: str, timepoint: str) -> p
     )
 
 
+def _statuses(participants: pd.DataFrame) -> np.ndarray:
+    """``quit_4wk_status`` as an object array (None where blank), every code checked."""
+    if "quit_4wk_status" not in participants.columns:
+        return np.full(len(participants), None, dtype=object)
+    status = participants["quit_4wk_status"]
+    known = status.notna().to_numpy()
+    codes = status.astype(object).where(known, None).to_numpy(dtype=object)
+    bad = known & ~np.isin(codes, list(QUIT_4WK_STATUSES))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ScoringError(
+            f"quit_4wk_status is {codes[i]!r} for client {participants['client_id'].iloc[i]}; "
+            f"use one of {', '.join(QUIT_4WK_STATUSES)}, or leave it blank and record the "
+            "4-week review in measures."
+        )
+    return codes
+
+
 def smoking_quit_4wk(
     participants: pd.DataFrame, measures: pd.DataFrame, timepoint: str = "followup_4wk"
 ) -> pd.DataFrame:
@@ -347,7 +379,9 @@ def smoking_quit_4wk(
     Parameters
     ----------
     participants : DataFrame
-        ``client_id`` and ``quit_date`` (missing column or blank = no quit date set).
+        ``client_id``, ``quit_date`` (missing column or blank = no quit date set) and optionally
+        ``quit_4wk_status`` (one of :data:`QUIT_4WK_STATUSES`): the 4-week outcome given as a
+        status code, with no review date.
     measures : DataFrame
         Long measures with ``client_id``, ``timepoint``, ``measure``, ``value`` and, when it
         holds 4-week readings, ``date``: ``smoking_abstinent`` (1 = not smoking since day 15)
@@ -359,27 +393,40 @@ def smoking_quit_4wk(
     -------
     DataFrame
         In participants' order: ``client_id``, ``set_quit_date`` (bool), ``quit_4wk_days``
-        (days from quit date to the self-report assessment), ``quit_4wk_self`` and
-        ``quit_4wk_co`` (nullable booleans, NA without a quit date) and ``quit_4wk_outcome``
-        (one of :data:`QUIT_OUTCOMES`).
+        (days from quit date to the self-report assessment), ``quit_4wk_self`` (self-reported
+        4-week quitter) and ``quit_4wk_co`` (CO-validated quitter), nullable booleans that are
+        NA without a quit date, and ``quit_4wk_outcome`` (one of :data:`QUIT_OUTCOMES`).
 
     Notes
     -----
-    Everyone who set a quit date is in the denominator. Lost to follow-up, assessed outside
-    25-42 days of the quit date, or a CO reading of 10 ppm or more all count as smoking
-    (Russell Standard: status that cannot be determined counts as smoking; biochemical
-    verification overrides self-report). A CO reading is used only if it was taken in the
-    window; a self-reported quitter without one is a self-reported (not CO-validated) quitter.
+    Everyone who set a quit date is in the denominator of both quit rates. Lost to follow-up
+    and a review outside 25-42 days of the quit date count as smoking (Russell Standard:
+    status that cannot be determined counts as smoking). A self-reported quitter whose CO
+    reading in the window is 10 ppm or more is still a self-reported quitter, but not a
+    CO-validated one; so the CO-validation rate (``quit_4wk_co`` among ``quit_4wk_self``)
+    keeps them in its denominator as not confirmed. A CO reading is used only if it was taken
+    in the window.
+
+    A status code, when given, is the self-report (quit, not quit or lost to follow-up) in
+    place of ``smoking_abstinent``; it carries no date, so the window is the service's to have
+    applied. Whether a status-coded quitter is CO-validated is decided by a CO reading taken in
+    the window when there is one (the measurement outranks the summary code either way:
+    ``quit_co_verified`` with 10 ppm or more is not confirmed; ``quit_self_reported`` with a
+    reading under 10 ppm is), and by the code otherwise.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> people = pd.DataFrame({"client_id": ["a"], "quit_date": [pd.Timestamp("2026-01-01")]})
+    >>> people = pd.DataFrame({"client_id": ["a", "b"],
+    ...                        "quit_date": [pd.Timestamp("2026-01-01")] * 2,
+    ...                        "quit_4wk_status": [None, "quit_co_verified"]})
     >>> m = pd.DataFrame({"client_id": ["a", "a"], "timepoint": ["followup_4wk"] * 2,
     ...                   "date": [pd.Timestamp("2026-01-29")] * 2,
-    ...                   "measure": ["smoking_abstinent", "co_ppm"], "value": [1.0, 9.0]})
-    >>> smoking_quit_4wk(people, m).iloc[0].to_dict()["quit_4wk_outcome"]
-    'quit, CO-validated'
+    ...                   "measure": ["smoking_abstinent", "co_ppm"], "value": [1.0, 10.0]})
+    >>> smoking_quit_4wk(people, m)[["quit_4wk_self", "quit_4wk_co"]]
+       quit_4wk_self  quit_4wk_co
+    0           True        False
+    1           True         True
     """
     if "client_id" not in participants.columns:
         raise ScoringError("The participants table lacks column client_id.")
@@ -396,6 +443,7 @@ def smoking_quit_4wk(
         quit = _dates(participants["quit_date"], "quit_date", ids)
     else:
         quit = pd.Series(pd.NaT, index=participants.index, dtype="datetime64[ns]")
+    status = _statuses(participants)
     frame = pd.DataFrame({"client_id": ids.to_numpy(), "quit_date": quit.to_numpy()})
     for measure in ("smoking_abstinent", "co_ppm"):
         frame = frame.merge(
@@ -416,25 +464,26 @@ def smoking_quit_4wk(
     co = frame["co_ppm"].to_numpy()
     co_in_window = co_days.between(lo, hi).to_numpy() & ~np.isnan(co)
     no_quit = frame["quit_date"].isna().to_numpy()
+    coded = pd.notna(status)
     conditions = [
         no_quit,
-        np.isnan(abstinent),
-        ~in_window,
-        abstinent == 0,
+        np.where(coded, status == "lost_to_follow_up", np.isnan(abstinent)),
+        ~coded & ~in_window,
+        np.where(coded, status == "not_quit", abstinent == 0),
         co_in_window & (co >= CO_VALIDATED_BELOW_PPM),
-        co_in_window & (co < CO_VALIDATED_BELOW_PPM),
+        (co_in_window & (co < CO_VALIDATED_BELOW_PPM)) | (status == "quit_co_verified"),
         np.ones(len(frame), dtype=bool),
     ]
     codes = np.select(conditions, np.arange(len(QUIT_OUTCOMES)))
     outcome = pd.Categorical.from_codes(codes, categories=list(QUIT_OUTCOMES))
+    quitter = codes >= QUIT_OUTCOMES.index(_FIRST_QUITTER_OUTCOME)
     validated = codes == QUIT_OUTCOMES.index("quit, CO-validated")
-    self_only = codes == QUIT_OUTCOMES.index("quit, self-reported (no CO reading in window)")
     return pd.DataFrame(
         {
             "client_id": frame["client_id"].to_numpy(),
             "set_quit_date": ~no_quit,
             "quit_4wk_days": days.astype("Int64").array,
-            "quit_4wk_self": pd.arrays.BooleanArray(validated | self_only, no_quit),
+            "quit_4wk_self": pd.arrays.BooleanArray(quitter, no_quit),
             "quit_4wk_co": pd.arrays.BooleanArray(validated, no_quit),
             "quit_4wk_outcome": outcome,
         }

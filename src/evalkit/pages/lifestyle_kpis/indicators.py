@@ -122,9 +122,12 @@ LIFESTYLE_SECTIONS: tuple[LifestyleSection, ...] = (
             "A smoker who sets a quit date counts as a 4-week quitter if they report not "
             "smoking from day 15 to day 28 after it; the quit is confirmed when a carbon "
             "monoxide (CO) breath test 25 to 42 days after the quit date reads under 10 ppm. "
-            "Everyone who set a quit date is counted, so people who could not be contacted "
-            "count as still smoking (the NHS Stop Smoking Services convention). NHS guidance is "
-            "to confirm at least 85% of self-reported quits with a CO test."
+            "A self-reported quitter whose CO reading is 10 ppm or more still counts as a "
+            "self-reported quitter, but not as confirmed. Everyone who set a quit date is "
+            "counted, so people who could not be contacted count as still smoking (the NHS Stop "
+            "Smoking Services convention). NHS guidance is to confirm at least 85% of "
+            "self-reported quits with a CO test; the confirmed share is out of every "
+            "self-reported quitter."
         ),
         indicators=("quit_4wk_co", "quit_4wk_self", "co_validation"),
         funnel="quit_4wk_co",

@@ -40,7 +40,7 @@ from evalkit.pages.wellbeing.subgroups import (
     forest_rows,
     strongest_difference,
 )
-from evalkit.pages.wellbeing.talking_therapy import talking_therapy_rates
+from evalkit.pages.wellbeing.talking_therapy import still_in_treatment, talking_therapy_rates
 from evalkit.present import figures as viz
 from evalkit.present.blocks import Blocks
 from evalkit.present.keyfigures import record
@@ -543,73 +543,86 @@ def for_whom_improved_most(ev: Evaluation, wemwbs: pd.DataFrame | None = None) -
 
 def talking_therapy_outcomes(ev: Evaluation) -> Blocks:
     """NHS Talking Therapies outcomes: their definitions, recovery and reliable deterioration in
-    sentences, and every rate in a table; records the recovery rate (withheld for few people)."""
+    sentences, and every rate in a table; records the recovery rate (withheld for few people).
+
+    Every rate is :func:`~evalkit.pages.wellbeing.talking_therapy.talking_therapy_rates`, the
+    national formula the KPI ``iapt_recovery`` also follows (docs/definitions.md)."""
     policy = ev.config.disclosure
     phq9, gad7 = instruments.get("phq9"), instruments.get("gad7")
     rates = talking_therapy_rates(ev.episodes)
     blocks = Blocks().bullets(
         [
-            f"**Finished treatment**: attended at least {MIN_TREATMENT_SESSIONS} treatment "
-            "sessions.",
+            "**Finished treatment**: the episode has ended, having had at least "
+            f"{MIN_TREATMENT_SESSIONS} attended treatment sessions; people still in treatment "
+            "have not finished.",
             f"**Clinical case**: PHQ-9 of {phq9.case_threshold:g} or more, or GAD-7 of "
             f"{gad7.case_threshold:g} or more.",
         ]
-        + [f"**{row['label']}**: {row['definition']}." for _, row in rates.iterrows()]
+        + [
+            f"**{row['label']}**: {row['definition']} (out of {row['denominator_rule']})."
+            for _, row in rates.iterrows()
+        ]
     )
     by_outcome = rates.set_index("outcome")
     recovery = by_outcome.loc["iapt_recovery"]
-    recovery_shown = policy.shown(int(recovery["assessed"])) and policy.shown(int(recovery["met"]))
+    recovery_shown = policy.shown(int(recovery["denominator"])) and policy.shown(
+        int(recovery["numerator"])
+    )
     record(
         "iapt_recovery_rate",
         round(100 * recovery["rate"], 1) if recovery_shown else None,
         label="Talking-therapy clients who moved to recovery (NHS Talking Therapies)",
         unit="%",
-        n=int(recovery["assessed"]),
+        n=int(recovery["denominator"]),
         ci=(round(100 * recovery["ci_lower"], 1), round(100 * recovery["ci_upper"], 1))
         if recovery_shown
         else None,
     )
-    if recovery["eligible"] == 0:
+    if recovery["denominator"] == 0:
         blocks.markdown("No talking-therapy client has finished treatment as a clinical case yet.")
     elif not recovery_shown:
         blocks.markdown(
-            "Too few talking-therapy clients have finished treatment with start and end scores "
-            "to report a recovery rate."
+            "Too few talking-therapy clients have finished treatment to report a recovery rate."
         )
     else:
-        lost = int(recovery["eligible"] - recovery["assessed"])
-        missing_text = (
-            f" A further {_people(ev, lost)} finished treatment as a clinical case but have no "
-            "end scores; if none of them recovered, the rate would be "
-            f"{value_text(recovery['rate_if_missing_not_met'])}."
-            if lost
+        unpaired = recovery["without_paired_scores"]
+        unpaired_text = (
+            f" {_people(ev, unpaired).capitalize()} of them have no complete start and end "
+            "scores; as in the national formula they stay in the denominator, not recovered."
+            if not pd.isna(unpaired) and unpaired
             else ""
         )
         blocks.markdown(
-            f"Of the **{_people(ev, recovery['assessed'])}** people who finished treatment as a "
-            f"clinical case and have end scores, **{value_text(recovery['rate'])}** moved to "
-            f"recovery (95% CI {interval_text(recovery['ci_lower'], recovery['ci_upper'])}), "
-            f"against the national standard of {value_text(recovery['target'])}.{missing_text}"
+            f"Of the **{_people(ev, recovery['denominator'])}** people who finished treatment "
+            "(not counting those who were not a clinical case at the start), "
+            f"**{value_text(recovery['rate'])}** moved to recovery (95% CI "
+            f"{interval_text(recovery['ci_lower'], recovery['ci_upper'])}), against the "
+            f"national standard of {value_text(recovery['target'])}.{unpaired_text}"
+        )
+    in_treatment = still_in_treatment(ev.episodes)
+    if in_treatment:
+        blocks.markdown(
+            f"{_people(ev, in_treatment).capitalize()} more talking-therapy clients are still in "
+            "treatment: they join these figures when their episode ends."
         )
     worse = by_outcome.loc["iapt_reliable_deterioration"]
-    if worse["assessed"] and policy.shown(int(worse["assessed"])):
+    if worse["denominator"] and policy.shown(int(worse["denominator"])):
         blocks.markdown(
-            f"{_people(ev, worse['met']).capitalize()} of the {_people(ev, worse['assessed'])} "
-            "people who finished treatment with start and end scores had a reliable "
+            f"{_people(ev, worse['numerator']).capitalize()} of the "
+            f"{_people(ev, worse['denominator'])} people who finished treatment had a reliable "
             "deterioration."
         )
     rated = ("rate", "ci_lower", "ci_upper")
-    few = rates["assessed"].between(1, policy.threshold - 1)  # no rate over 1 to 7 people (NHS)
+    few = rates["denominator"].between(1, policy.threshold - 1)  # no rate over 1 to 7 (NHS)
     table = (
         rates.assign(**{c: rates[c].mask(few) for c in rated})[
-            ["label", "eligible", "assessed", "met", *rated, "target"]
+            ["label", "denominator", "numerator", *rated, "target"]
         ]
         .rename(
             columns={
                 "label": "Outcome",
-                "eligible": "Finished treatment (denominator)",
-                "assessed": "With start and end scores",
-                "met": "People with outcome",
+                "denominator": "Denominator",
+                "numerator": "People with outcome",
                 "rate": "%",
                 "ci_lower": "CI lower",
                 "ci_upper": "CI upper",
@@ -623,11 +636,7 @@ def talking_therapy_outcomes(ev: Evaluation) -> Blocks:
         table,
         caption="NHS Talking Therapies outcomes, with 95% confidence intervals",
         policy=policy,
-        count_columns=[
-            "Finished treatment (denominator)",
-            "With start and end scores",
-            "People with outcome",
-        ],
+        count_columns=["Denominator", "People with outcome"],
         derived_columns=dict.fromkeys(percents, "People with outcome"),
         secondary="rows",
         formats=dict.fromkeys((*percents, "National standard"), "{:.0%}"),
