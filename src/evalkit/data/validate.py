@@ -11,6 +11,9 @@ kept + rows quarantined.
 
 from __future__ import annotations
 
+import difflib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,14 +23,27 @@ import pandera.pandas as pa
 from evalkit.config import EvaluationConfig
 from evalkit.data.episodes import build_episodes, derive_columns
 from evalkit.data.expressions import nearest_columns, parse_expression
-from evalkit.data.readers import READABLE_SUFFIXES, RawTable, melt_wide, parse_column, read_raw
+from evalkit.data.readers import (
+    NUL_MARK,
+    READABLE_SUFFIXES,
+    RawTable,
+    detect_table,
+    melt_wide,
+    parse_column,
+    read_extract,
+)
 from evalkit.data.schema import (
     FOREIGN_KEYS,
+    FREE_TEXT_COLUMNS,
+    MEASURE_BEFORE_REFERRAL_DAYS,
     MEASURES,
     ROW_RULES,
+    SPREADSHEET_ERRORS,
     TABLES,
     ColumnSpec,
+    code_tree_problems,
     pandera_schema,
+    plausible_dates,
 )
 from evalkit.errors import ExpressionError
 
@@ -52,6 +68,30 @@ _KIND_TEXT = {
     "string": "text",
 }
 _QUAL_TABLES = ("sources", "codebook", "codings", "cmocs")
+_INVISIBLE_NAMES = {
+    "\u00a0": "no-break space",
+    "\u00ad": "soft hyphen",
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u200e": "left-to-right mark",
+    "\u200f": "right-to-left mark",
+    "\u2028": "line separator",
+    "\u2029": "paragraph separator",
+    "\u2060": "word joiner",
+    "\ufeff": "byte-order mark",
+}
+#: Characters that cannot be seen but make a value differ from the same value typed plainly.
+_INVISIBLE = re.compile(
+    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\u00a0\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
+)
+#: The start of a character class matching a spreadsheet error's '#' and a NUL (as the reader
+#: marks it), to which the invisible characters are added: one pass finds the cells to look at.
+_SUSPECT_START = "^#|[\u2400"
+#: In free text a no-break space or line separator is ordinary typography, not a fault.
+_INVISIBLE_IN_FREE_TEXT = re.compile(
+    "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+)
 
 _HINTS = {
     "missing file": "Ask the provider for this extract, or remove the provider from "
@@ -74,6 +114,42 @@ _HINTS = {
     "foreign key": "The identifier must exist in the referenced table.",
     "quarantined parent": "Fix the participant row first; its measures are held back with it.",
     "follow-up before baseline": "Check the dates: a follow-up cannot precede the baseline.",
+    "follow-up dated before baseline": "Check the dates: a follow-up cannot precede the baseline.",
+    "nothing to validate": "Name each file <provider>_<table>.csv or .xlsx (e.g. "
+    "north_participants.csv) in extracts/, and the qualitative tables qual/<table>.csv; "
+    "`evalkit templates` writes the templates.",
+    "file in a subfolder": "Only files directly in extracts/ are read: move the file up into "
+    "extracts/ to include it, or delete it if it is an old copy.",
+    "not an extract": "Only .csv and .xlsx files are read: save it from Excel as 'CSV UTF-8' or "
+    "'Excel Workbook (.xlsx)', or move it out of extracts/.",
+    "spreadsheet error value": "The cell holds an Excel error, not a value (#N/A: a lookup found "
+    "nothing; #REF!: a deleted cell; #DIV/0!: division by zero; #VALUE!: the wrong kind of "
+    "input). Correct the formula or type the value; leave the cell blank if there is none.",
+    "NUL character": "The value holds a NUL byte (character 0), which no text contains: the "
+    "export is damaged here. Retype the value, or export the file again.",
+    "invisible character": "Retype the value: it holds a character you cannot see (often "
+    "pasted from a web page, e-mail or Word), so it would not match the same value typed "
+    "plainly.",
+    "number too large": "Check the value: a number this large cannot be right here (an "
+    "identifier or phone number pasted into the column?).",
+    "date outside the plausible range": "Dates before 2000 or more than a year ahead cannot be a "
+    "referral, session or measure of this service (1900-01-00 is usually a blank cell "
+    "formatted as a date, 2099 or 9999 a placeholder for 'no date'); correct the date or leave "
+    "it blank.",
+    "dates look month-first": "evalkit reads d/m/yyyy dates day first (UK); this column has "
+    "dates that only make sense month first (US). Export the dates as yyyy-mm-dd so that none "
+    "is guessed; every row with a d/m/yyyy date in the column is held back until then.",
+    "measure before referral": "Check the date and its year: a measure is taken at or after "
+    "the referral (at most {days} days before it, for screening).",
+    "code tree": "Correct parent_id: it names the code_id of the parent code, or is blank for "
+    "a top-level code; a code cannot be its own parent or ancestor.",
+    "parent code set aside": "Fix the parent code's row first; codes below it are held back "
+    "with it.",
+    "unbalanced quotation mark": "Check the excerpt against the source: it opens a quotation "
+    "that it does not close (cut off mid-quote?). Widen the coded span or remove the stray "
+    "mark.",
+    "misspelt item column": "Rename the column to the measure name in the data dictionary; "
+    "every row with a value in it is held back, so that no score is computed without it.",
 }
 
 
@@ -128,8 +204,17 @@ class _Collector:
         except ValueError:
             return path.name
 
-    def add(self, severity, path, row, table, column, value, rule, hint_key=None, **fmt) -> None:
-        hint = _HINTS.get(hint_key or rule, "")
+    def label(self, raw: RawTable) -> str:
+        """How issues, the quarantine and the reconciliation name a file (and its sheet)."""
+        name = self.name(raw.path)
+        return f"{name} [sheet {raw.sheet}]" if raw.sheet else name
+
+    def add(
+        self, severity, path, row, table, column, value, rule, hint_key=None, hint=None, **fmt
+    ) -> None:
+        if hint is None:
+            hint = _HINTS.get(hint_key or rule, "")
+            hint = hint.format(**fmt) if fmt else hint
         self.issues.append(
             {
                 "severity": severity,
@@ -139,14 +224,16 @@ class _Collector:
                 "column": column,
                 "value": value,
                 "rule": rule,
-                "hint": hint.format(**fmt) if fmt else hint,
+                "hint": hint,
             }
         )
 
     def frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.issues, columns=ISSUE_COLUMNS)
         frame["row"] = frame["row"].astype("Int64")
-        return frame
+        # a wide template's identifying cell is checked once per value melted from its row
+        key = frame.astype("string").fillna("\0")
+        return frame[~key.duplicated()].reset_index(drop=True)
 
 
 def _hint_key(check: str) -> str:
@@ -172,49 +259,6 @@ def _rule_text(table: str, column: str, check: str) -> str:
     return check
 
 
-def _parse_file(
-    frame: pd.DataFrame,
-    rows: pd.Series,
-    path: Path,
-    spec_columns: list[ColumnSpec],
-    table: str,
-    out: _Collector,
-):
-    """Parse a raw frame's known columns; return (parsed, row_reasons).
-
-    ``frame`` has a unique index; ``rows`` gives each index's spreadsheet row for reports.
-    """
-    reasons = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
-    parsed = {}
-    for spec in spec_columns:
-        if spec.name not in frame.columns:
-            parsed[spec.name] = pd.Series(pd.NA, index=frame.index, dtype=object)
-            continue
-        values, bad = parse_column(frame[spec.name], spec)
-        parsed[spec.name] = values
-        for index in bad[bad].index:
-            value = frame.at[index, spec.name]
-            kind = _KIND_TEXT[spec.kind]
-            column = spec.name
-            if table == "measures" and spec.name == "value":
-                column = f"value ({frame.at[index, 'measure']})"
-            out.add("error", path, rows[index], table, column, value, "wrong type", kind=kind)
-            reasons[index].append(f"{column}: wrong type ({value!r} is not {kind})")
-    return pd.DataFrame(parsed, index=frame.index), reasons
-
-
-def _check_header(raw: RawTable, table: str, allowed: list[str], out: _Collector) -> list[str]:
-    """Report unknown and missing required columns; return the missing required ones."""
-    spec = TABLES[table]
-    for column in raw.frame.columns:
-        if column not in allowed:
-            out.add("warning", raw.path, 1, table, column, column, "unknown column")
-    missing = [c for c in spec.required if c not in raw.frame.columns]
-    for column in missing:
-        out.add("error", raw.path, 1, table, column, "(column absent)", "missing required column")
-    return missing
-
-
 def _schema_failures(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """pandera failure cases of a parsed table: ``index, column, check`` rows."""
     schema = pandera_schema(table)
@@ -238,66 +282,382 @@ def _schema_failures(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return result
 
 
-def _read_tables(paths: list[Path], out: _Collector):
-    """Read and parse every file; return per-table lists of (parsed, raw, reasons, unit)."""
-    pieces: dict[str, list] = {t: [] for t in (*_SERVICE_TABLES, *_QUAL_TABLES)}
-    recon: list[dict] = []
-    for path in paths:
-        raw = read_raw(path)
-        table = raw.table
-        if table is None:
-            out.add("warning", path, None, None, None, path.name, "unknown file")
+def _display_column(frame: pd.DataFrame, index, table: str, column: str) -> str:
+    if table == "measures" and column == "value" and "measure" in frame.columns:
+        return f"value ({frame.at[index, 'measure']})"
+    return column
+
+
+def _invisible_name(character: str) -> str:
+    if character in _INVISIBLE_NAMES:
+        return _INVISIBLE_NAMES[character]
+    if ord(character) < 32 or ord(character) == 127:
+        return "control character"
+    return unicodedata.name(character, "invisible character").lower()
+
+
+def _check_cells(frame, rows, path, table, spec_columns, reasons, out: _Collector):
+    """Spreadsheet errors, NUL and invisible characters in the cells of known columns.
+
+    Returns the frame to parse: a cell with an error is blanked there (its row is held back
+    with the reason), so it is not reported a second time as the wrong type.
+    """
+    cleaned = frame
+    for spec in spec_columns:
+        if spec.name not in frame.columns or not frame[spec.name].notna().any():
             continue
-        for note in raw.notes:
-            out.add("warning", path, None, table, None, raw.encoding, note, hint_key="-")
-        if raw.empty == "no bytes":
-            out.add("error", path, None, table, None, None, "empty file")
-            recon.append(_recon(table, out.name(path), "rows", 0, 0))
+        text = frame[spec.name].astype("string")
+        free = (table, spec.name) in FREE_TEXT_COLUMNS
+        pattern = _INVISIBLE_IN_FREE_TEXT if free else _INVISIBLE
+        excerpt = (table, spec.name) == ("codings", "text")
+        # one pass over the column; the cells it flags are looked at closely
+        suspect = text.str.contains(_SUSPECT_START + pattern.pattern[1:]).fillna(False)
+        if not (suspect.any() or excerpt):
             continue
-        if raw.empty == "no rows":
-            out.add("warning", path, None, table, None, None, "no data rows")
-        spec = TABLES[table]
+        text = text[suspect] if not excerpt else text
+        error = text.str.upper().isin(SPREADSHEET_ERRORS).fillna(False)
+        nul = text.str.contains(NUL_MARK, regex=False) | text.str.contains("\x00", regex=False)
+        nul = nul.fillna(False)
+        hidden = text.str.contains(pattern).fillna(False) & ~nul
+        quotes = pd.Series(False, index=text.index)
+        if excerpt:
+            straight = text.str.count('"') % 2 == 1
+            curly = text.str.count("\u201c") != text.str.count("\u201d")
+            quotes = (straight | curly).fillna(False)
+        flagged = error | nul | hidden | quotes
+        if not flagged.any():
+            continue
+        for index in flagged[flagged].index:
+            value = frame.at[index, spec.name]
+            column = _display_column(frame, index, table, spec.name)
+            severity = "error"
+            if error[index]:
+                rule, key = "spreadsheet error value (a formula failed)", "spreadsheet error value"
+            elif nul[index]:
+                rule, key = "NUL character in value", "NUL character"
+            elif hidden[index]:
+                found = pattern.search(str(value))
+                assert found is not None
+                character = found.group()
+                rule = (
+                    f"invisible character in value (U+{ord(character):04X} "
+                    f"{_invisible_name(character)})"
+                )
+                key, severity = "invisible character", "warning" if free else "error"
+            else:
+                rule = "unbalanced quotation mark in the excerpt (cut off mid-quote?)"
+                key, severity = "unbalanced quotation mark", "warning"
+            out.add(severity, path, rows[index], table, column, value, rule, hint_key=key)
+            if severity == "error":
+                reasons[index].append(f"{column}: {rule} ({value!r})")
+                if cleaned is frame:
+                    cleaned = frame.copy()
+                cleaned.at[index, spec.name] = pd.NA
+    return cleaned
+
+
+_DAY_MONTH = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}\s*$"
+
+
+def _month_first(values, rows, path, table, column, reasons, out: _Collector) -> pd.Series:
+    """Refuse a d/m/yyyy column that only makes sense month first (e.g. 03/13/2026).
+
+    When every date of the column is d/m/yyyy, none has a day over 12 and some have a month
+    over 12, the dates are US-style: reading them day first would silently swap day and month
+    of the others. One error names the column; its rows are held back.
+    """
+    text = values.dropna().astype("string")
+    if text.empty:
+        return values
+    distinct = pd.Series(text.unique(), dtype="string")
+    parts = distinct.str.extract(_DAY_MONTH)
+    first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+    if first.isna().any() or (first > 12).any() or not (second > 12).any():
+        return values
+    example = text.index[text == distinct[(second > 12).idxmax()]][0]
+    rule = "dates look month-first (mm/dd/yyyy): day and month cannot be told apart"
+    out.add(
+        "error",
+        path,
+        rows[example],
+        table,
+        column,
+        values[example],
+        rule,
+        hint_key="dates look month-first",
+    )
+    for index in text.index:
+        reasons[index].append(f"{column}: {rule} ({values[index]!r})")
+    return values.where(values.isna())
+
+
+def _unparsed_rule(spec: ColumnSpec, value: object, window: tuple[pd.Timestamp, pd.Timestamp]):
+    """``(rule, hint key, hint fields)`` for a value that did not parse as its column's type."""
+    text = str(value).strip()
+    kind = _KIND_TEXT[spec.kind]
+    if spec.kind == "date":
+        year = re.fullmatch(r"(\d{4})-\d{1,2}-\d{1,2}.*|\d{1,2}[/.\-]\d{1,2}[/.\-](\d{4})", text)
+        if year and not window[0].year <= int(year.group(1) or year.group(2)) <= window[1].year:
+            return _window_rule(window), "date outside the plausible range", {}
+    elif spec.kind in ("integer", "float"):
+        number = pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0]
+        if pd.notna(number) and abs(number) > 2**53:
+            return f"number too large for {kind}", "number too large", {}
+    return "wrong type", "wrong type", {"kind": kind}
+
+
+def _window_rule(window: tuple[pd.Timestamp, pd.Timestamp]) -> str:
+    return f"date outside the plausible range ({window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d})"
+
+
+def _parse_file(
+    frame: pd.DataFrame,
+    rows: pd.Series,
+    path: Path | str,
+    spec_columns: list[ColumnSpec],
+    table: str,
+    out: _Collector,
+):
+    """Check and parse a raw frame's known columns; return (parsed, row_reasons).
+
+    ``frame`` has a unique index; ``rows`` gives each index's spreadsheet row for reports.
+    """
+    reasons = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    frame = _check_cells(frame, rows, path, table, spec_columns, reasons, out)
+    window = plausible_dates()
+    parsed = {}
+    for spec in spec_columns:
+        if spec.name not in frame.columns:
+            parsed[spec.name] = pd.Series(pd.NA, index=frame.index, dtype=object)
+            continue
+        raw_values = frame[spec.name]
+        if spec.kind == "date":
+            raw_values = _month_first(raw_values, rows, path, table, spec.name, reasons, out)
+        values, bad = parse_column(raw_values, spec)
+        if spec.kind == "date":
+            outside = values.notna() & ((values < window[0]) | (values > window[1]))
+            if outside.any():
+                values = values.where(~outside)
+                rule = _window_rule(window)
+                for index in outside[outside].index:
+                    value = frame.at[index, spec.name]
+                    column = _display_column(frame, index, table, spec.name)
+                    out.add(
+                        "error",
+                        path,
+                        rows[index],
+                        table,
+                        column,
+                        value,
+                        rule,
+                        hint_key="date outside the plausible range",
+                    )
+                    reasons[index].append(f"{column}: {rule} ({value!r})")
+        parsed[spec.name] = values
+        for index in bad[bad].index:
+            value = frame.at[index, spec.name]
+            column = _display_column(frame, index, table, spec.name)
+            rule, key, fields = _unparsed_rule(spec, value, window)
+            out.add("error", path, rows[index], table, column, value, rule, hint_key=key, **fields)
+            if rule == "wrong type":
+                rule = f"wrong type ({value!r} is not {_KIND_TEXT[spec.kind]})"
+                reasons[index].append(f"{column}: {rule}")
+            else:
+                reasons[index].append(f"{column}: {rule} ({value!r})")
+    return pd.DataFrame(parsed, index=frame.index), reasons
+
+
+def _check_header(raw: RawTable, table: str, out: _Collector) -> tuple[list[str], dict[str, str]]:
+    """Report unknown and missing required columns.
+
+    Returns the missing required columns and, for a wide template, the misspelt item columns
+    (``{column: nearest measure}``: an error, as a score would silently lack the item).
+    """
+    spec = TABLES[table]
+    allowed = spec.names
+    present = list(raw.frame.columns)
+    missing = [c for c in spec.required if c not in present]
+    absent = [c for c in allowed if c not in present]
+    name, row = out.label(raw), raw.header_row
+    misspelt: dict[str, str] = {}
+    unknown = [c for c in present if c not in allowed]
+    for column in unknown:
+        near = difflib.get_close_matches(column, absent, n=1, cutoff=0.6)
         if spec.group == "wide":
-            pieces["measures"].append(_wide_to_measures(raw, table, out, recon))
-            continue
-        missing = _check_header(raw, table, spec.names, out)
-        rows = pd.Series(raw.frame.index, index=raw.frame.index)
-        parsed, reasons = _parse_file(raw.frame, rows, path, list(spec.columns), table, out)
-        if missing:
-            for row in reasons.index:
-                reasons[row].append(_LACKS + ", ".join(missing))
-        pieces[table].append((parsed, raw.frame, reasons, out.name(path)))
-    return pieces, recon
+            items = [c for c in absent if c in MEASURES] or [c for c in allowed if c in MEASURES]
+            item = difflib.get_close_matches(column, items, n=1, cutoff=0.85)
+            if item:
+                misspelt[column] = item[0]
+                out.add(
+                    "error",
+                    name,
+                    row,
+                    table,
+                    column,
+                    column,
+                    f"misspelt item column (did you mean {item[0]}?)",
+                    hint_key="misspelt item column",
+                )
+                continue
+        hint = _HINTS["unknown column"]
+        if near:
+            hint = f"Did you mean {near[0]}? " + hint
+        out.add("warning", name, row, table, column, column, "unknown column", hint=hint)
+    for column in missing:
+        hint = _HINTS["missing required column"]
+        near = difflib.get_close_matches(column, unknown, n=1, cutoff=0.6)
+        if near:
+            hint = f"The file has a column {near[0]!r}: is that it, misspelt? " + hint
+        out.add(
+            "error",
+            name,
+            row,
+            table,
+            column,
+            "(column absent)",
+            "missing required column",
+            hint=hint,
+        )
+    return missing, misspelt
 
 
-def _wide_to_measures(raw: RawTable, table: str, out: _Collector, recon: list[dict]):
+@dataclass
+class _Part:
+    """One table of one file as read, for the reconciliation."""
+
+    table: str
+    name: str
+    stem: str = ""
+    read: int = 0
+    blank_rows: int = 0
+    note: str = ""
+    #: rows held back unchecked: raw text, source_file, source_row, reason (all if refused)
+    aside: pd.DataFrame | None = None
+    #: a wide template: its rows melt into measure values
+    wide: bool = False
+
+    @property
+    def quarantine_table(self) -> str:
+        return "measures" if self.wide else self.table
+
+
+def _read_tables(paths: list[Path], out: _Collector):
+    """Read and parse every file; return per-table pieces, the parts read and the aside ids."""
+    pieces: dict[str, list] = {t: [] for t in (*_SERVICE_TABLES, *_QUAL_TABLES)}
+    parts: list[_Part] = []
+    for path in paths:
+        for raw in read_extract(path):
+            _read_part(raw, out, pieces, parts)
+    return pieces, parts
+
+
+def _read_part(raw: RawTable, out: _Collector, pieces: dict, parts: list[_Part]) -> None:
+    table, name = raw.table, out.label(raw)
+    if table is None:
+        for problem in raw.problems:
+            if problem.severity == "error":  # e.g. not a CSV at all; said once, for the file
+                out.add(
+                    "error",
+                    name,
+                    problem.row,
+                    None,
+                    problem.column,
+                    problem.value,
+                    problem.rule,
+                    hint=problem.hint,
+                )
+        out.add("warning", name, None, None, None, raw.path.name, "unknown file")
+        return
+    for problem in raw.problems:
+        out.add(
+            problem.severity,
+            name,
+            problem.row,
+            table,
+            problem.column,
+            problem.value,
+            problem.rule,
+            hint=problem.hint,
+        )
+    spec = TABLES[table]
+    part = _Part(
+        table, name, raw.path.stem.lower(), blank_rows=raw.blank_rows, wide=spec.group == "wide"
+    )
+    parts.append(part)
+    if raw.empty == "no bytes":
+        out.add("error", name, None, table, None, None, "empty file")
+        return
+    if raw.empty == "no rows" and raw.refused is None:
+        out.add("warning", name, None, table, None, None, "no data rows")
+    held = dict(raw.aside)
+    if raw.refused is not None:
+        held = {row: f"file refused: {raw.refused}" for row in raw.frame.index}
+    part.read = len(raw.frame)
+    if held:
+        rows = list(held)
+        part.aside = (
+            raw.frame.loc[rows]
+            .assign(source_file=name, source_row=rows, reason=[held[r] for r in rows])
+            .reset_index(drop=True)
+        )
+    frame = raw.frame.drop(index=list(held)) if held else raw.frame
+    if raw.refused is not None:
+        part.note = f"file refused: {raw.refused}"
+        return
+    if spec.group == "wide":
+        pieces["measures"].append(_wide_to_measures(raw, frame, table, out, part))
+        return
+    missing, _ = _check_header(raw, table, out)
+    rows = pd.Series(frame.index, index=frame.index)
+    parsed, reasons = _parse_file(frame, rows, name, list(spec.columns), table, out)
+    for row, why in raw.row_reasons.items():
+        if row in reasons.index:
+            reasons[row].extend(why)
+    if missing:
+        for row in reasons.index:
+            reasons[row].append(_LACKS + ", ".join(missing))
+    pieces[table].append((parsed, frame, reasons, name))
+
+
+def _wide_to_measures(raw: RawTable, frame, table: str, out: _Collector, part: _Part):
     """Check a wide template's identifying columns and melt it into measure rows."""
     spec = TABLES[table]
-    missing = _check_header(raw, table, spec.names, out)
-    measure_cols = [c for c in spec.names if c in MEASURES and c in raw.frame.columns]
-    blank_cells = int(raw.frame[measure_cols].isna().sum().sum()) if measure_cols else 0
+    name = part.name
+    missing, misspelt = _check_header(raw, table, out)
+    measure_cols = [c for c in spec.names if c in MEASURES and c in frame.columns]
+    blank_cells = int(frame[measure_cols].isna().sum().sum()) if measure_cols else 0
     # the melted values are checked as measures; the wide column becomes the measure name
-    raw_text = melt_wide(raw.frame, measure_cols)
+    raw_text = melt_wide(frame, measure_cols)
     parsed, reasons = _parse_file(
-        raw_text, raw_text["row"], raw.path, list(TABLES["measures"].columns), "measures", out
+        raw_text, raw_text["row"], name, list(TABLES["measures"].columns), "measures", out
     )
     parsed["__row"] = raw_text["row"].to_numpy()
+    row_reasons = {row: list(why) for row, why in raw.row_reasons.items()}
+    for column, item in misspelt.items():
+        for row in frame.index[frame[column].notna()]:
+            row_reasons.setdefault(row, []).append(
+                f"{column}: misspelt item column (did you mean {item}?)"
+            )
+    if row_reasons:
+        melted_rows = raw_text["row"]
+        for i in reasons.index:
+            reasons[i].extend(row_reasons.get(melted_rows[i], []))
+        # a row held back whose cells melt into no value is held back as it stands
+        orphans = [r for r in row_reasons if r in frame.index and not (melted_rows == r).any()]
+        if orphans:
+            rows_aside = frame.loc[orphans].assign(
+                source_file=name,
+                source_row=orphans,
+                reason=["; ".join(row_reasons[r]) for r in orphans],
+            )
+            part.aside = pd.concat([part.aside, rows_aside.reset_index(drop=True)])
     if missing:
         for i in reasons.index:
             reasons[i].append(_LACKS + ", ".join(missing))
-    recon.append(
-        {
-            "table": table,
-            "file": out.name(raw.path),
-            "unit": "rows",
-            "read": len(raw.frame),
-            "kept": len(raw.frame),
-            "quarantined": 0,
-            "note": f"melted into {len(raw_text)} measure values ({blank_cells} blank cells "
-            "are not measures)",
-        }
+    part.note = (
+        f"melted into {len(raw_text)} measure values ({blank_cells} blank cells are not measures)"
     )
-    return parsed, raw_text, reasons, out.name(raw.path)
+    return parsed, raw_text, reasons, name
 
 
 def _recon(table: str, file: str, unit: str, read: int, quarantined: int, note: str = ""):
@@ -353,12 +713,29 @@ _LACKS = "file lacks required column(s) "
 
 
 def _already_reported(reasons: list[str], column: str) -> bool:
-    """True when a blank ``column`` comes from an absent column or a value that did not parse."""
+    """True when a blank ``column`` comes from an absent column or a value already reported
+    (one that did not parse, a spreadsheet error, an implausible date ...)."""
     return any(
         (r.startswith(_LACKS) and column in r[len(_LACKS) :].split(", "))
-        or (r.startswith(column) and ": wrong type" in r)
+        or r.startswith((f"{column}: ", f"{column} ("))
         for r in reasons
     )
+
+
+def _failure_hint(table: str, column: str, check: str, value: object) -> str:
+    """The hint for a schema failure: the row rule's own, or the check's with a suggestion."""
+    for rule in ROW_RULES.get(table, ()):
+        if rule.name == check:
+            return rule.hint
+    hint = _HINTS.get(_hint_key(check), "")
+    spec = TABLES[table].column(column) if column in TABLES[table].names else None
+    if spec is not None and spec.allowed and value is not None:
+        parts = str(value).split(";") if spec.multi else [str(value)]
+        wrong = [p.strip() for p in parts if p.strip() not in spec.allowed]
+        near = difflib.get_close_matches(wrong[0].lower(), spec.allowed, n=1) if wrong else []
+        if near:
+            hint = f"Did you mean {near[0]!r}? " + hint
+    return hint or "See the data dictionary for this column's rule."
 
 
 def _report_failures(table, frame, raw, why, file, row, failures, out: _Collector) -> None:
@@ -375,14 +752,82 @@ def _report_failures(table, frame, raw, why, file, row, failures, out: _Collecto
             measure = MEASURES.get(raw.at[index, "measure"])
             assert measure is not None  # the range rule passes measures it does not know
             rule = f"out-of-range item value ({measure.min:g} to {measure.max:g})"
-        out.add(
-            "error", file[index], row[index], table, column, value, rule, hint_key=_hint_key(check)
-        )
+        hint = _failure_hint(table, raw_column or column, check, value)
+        out.add("error", file[index], row[index], table, column, value, rule, hint=hint)
         why[index].append(f"{column}: {rule} ({value!r})")
 
 
-def _cross_table(tables, out: _Collector) -> None:
-    """Foreign keys, duplicate measures and follow-up-before-baseline, across files."""
+def _code_tree(tables, out: _Collector) -> None:
+    """Refuse codes that cannot be placed in the code tree, and hold back the codes below."""
+    frame, raw, why, file, row = tables["codebook"]
+    if frame.empty or frame["parent_id"].isna().all():
+        return
+    problems = code_tree_problems(frame["code_id"], frame["parent_id"])
+    if not problems:
+        return
+    rules = {
+        "own parent": lambda codes: "code is its own parent",
+        "unknown parent": lambda codes: "parent_id is not a code_id in the codebook",
+        "cycle": lambda codes: f"code parents form a cycle: {' -> '.join(map(str, codes))}",
+    }
+    parent = dict(zip(frame["code_id"], frame["parent_id"], strict=True))
+    for index in frame.index:
+        code = frame.at[index, "code_id"]
+        if code in problems:
+            kind, codes = problems[code]
+            rule = rules[kind](codes)
+            value = raw.at[index, "parent_id"]
+            out.add(
+                "error",
+                file[index],
+                row[index],
+                "codebook",
+                "parent_id",
+                value,
+                rule,
+                hint_key="code tree",
+            )
+            why[index].append(f"parent_id: {rule} ({value!r})")
+            continue
+        seen, node = {code}, parent.get(code)
+        while isinstance(node, str) and node in parent and node not in seen:
+            if node in problems:
+                rule = f"its parent code was set aside ({node} is not placed in the tree)"
+                out.add(
+                    "error",
+                    file[index],
+                    row[index],
+                    "codebook",
+                    "parent_id",
+                    raw.at[index, "parent_id"],
+                    rule,
+                    hint_key="parent code set aside",
+                )
+                why[index].append(f"parent_id: {rule}")
+                break
+            seen.add(node)
+            node = parent.get(node)
+
+
+def _held_ids(parts: list[_Part], table: str, column: str) -> set:
+    """Identifiers of rows of ``table`` held back unread (their dependants are held too)."""
+    found: set = set()
+    for part in parts:
+        if part.table == table and part.aside is not None and column in part.aside.columns:
+            found |= set(part.aside[column].dropna())
+    return found
+
+
+def _dates_of(keys: pd.Series, dates: pd.Series) -> pd.Series:
+    """The date of each key (NaT when it has none; an empty lookup keeps the date type)."""
+    if dates.empty:
+        return pd.Series(pd.NaT, index=keys.index, dtype="datetime64[ns]")
+    return pd.to_datetime(keys.map(dates))
+
+
+def _cross_table(tables, out: _Collector, parts: list[_Part] | None = None) -> None:
+    """The code tree, foreign keys, duplicate measures and measure dates, across files."""
+    _code_tree(tables, out)
     for (table, column), (parent, parent_column) in FOREIGN_KEYS.items():
         frame, raw, why, file, row = tables[table]
         pframe, _, pwhy, _, _ = tables[parent]
@@ -390,6 +835,7 @@ def _cross_table(tables, out: _Collector) -> None:
             continue
         ok_parent = pframe.loc[pwhy.map(len) == 0, parent_column]
         all_parent = set(pframe[parent_column].dropna())
+        all_parent |= _held_ids(parts or [], parent, parent_column)
         unknown = frame[column].notna() & ~frame[column].isin(all_parent)
         held = frame[column].isin(all_parent) & ~frame[column].isin(set(ok_parent))
         for index in unknown[unknown].index:
@@ -441,13 +887,33 @@ def _cross_table(tables, out: _Collector) -> None:
         )
         why[index].append(f"measure: {rule} ({raw.at[index, 'measure']!r} repeated)")
     baseline = frame[frame["timepoint"] == "baseline"].groupby("client_id")["date"].min()
-    base_date = frame["client_id"].map(baseline)
+    base_date = _dates_of(frame["client_id"], baseline)
     early = (frame["timepoint"] != "baseline") & (frame["date"] < base_date).fillna(False)
     for index in early[early].index:
         rule = "follow-up dated before baseline"
         value = raw.at[index, "date"]
         out.add("error", file[index], row[index], "measures", "date", value, rule)
         why[index].append(f"date: {rule} ({value!r} < {base_date[index]:%Y-%m-%d})")
+    participants = tables["participants"][0].dropna(subset=["client_id", "referral_date"])
+    referral = participants.groupby("client_id")["referral_date"].min()
+    referred = _dates_of(frame["client_id"], referral)
+    days = MEASURE_BEFORE_REFERRAL_DAYS
+    before = (frame["date"] < referred - pd.Timedelta(days=days)).fillna(False)
+    for index in before[before].index:
+        rule = f"measure dated more than {days} days before its referral"
+        value = raw.at[index, "date"]
+        out.add(
+            "error",
+            file[index],
+            row[index],
+            "measures",
+            "date",
+            value,
+            rule,
+            hint_key="measure before referral",
+            days=days,
+        )
+        why[index].append(f"date: {rule} ({value!r}; referred {referred[index]:%Y-%m-%d})")
 
 
 def episode_columns(participants: pd.DataFrame, measures: pd.DataFrame) -> list[str]:
@@ -529,15 +995,23 @@ def _check_expressions(tables, config: EvaluationConfig | None, out: _Collector)
             why[index].append(f"outcome_measure: {rule} ({outcome!r})")
 
 
-def _expected_files(config: EvaluationConfig | None, paths: list[Path], out: _Collector) -> None:
+def _expected_files(
+    config: EvaluationConfig | None, paths: list[Path], parts: list[_Part], out: _Collector
+) -> None:
     if config is None:
         return
     stems = {p.stem.lower() for p in paths}
+    # a workbook named after the provider may hold the template's sheets
+    sheets = {(part.stem, part.table) for part in parts}
+
+    def has(slug: str, table: str) -> bool:
+        return f"{slug}_{table}" in stems or (slug, table) in sheets
+
     for provider in config.providers:
         slug = provider.get("slug") if isinstance(provider, dict) else None
         if not slug:
             continue
-        if f"{slug}_participants" not in stems:
+        if not has(slug, "participants"):
             out.add(
                 "error",
                 f"extracts/{slug}_participants.csv",
@@ -547,10 +1021,7 @@ def _expected_files(config: EvaluationConfig | None, paths: list[Path], out: _Co
                 None,
                 "missing file",
             )
-        if not any(
-            f"{slug}_{t}" in stems
-            for t in ("measures", "wellbeing", "lifestyle", "talking_therapy")
-        ):
+        if not any(has(slug, t) for t in ("measures", "wellbeing", "lifestyle", "talking_therapy")):
             out.add(
                 "error",
                 f"extracts/{slug}_measures.csv",
@@ -562,38 +1033,84 @@ def _expected_files(config: EvaluationConfig | None, paths: list[Path], out: _Co
             )
 
 
+_RECONCILIATION_COLUMNS = ["table", "file", "unit", "read", "kept", "quarantined", "note"]
+
+
+def _reconcile(parts: list[_Part], tables) -> list[dict]:
+    """``read = kept + quarantined`` for every table of every file read (all rows counted)."""
+    checked: dict[tuple[str, str], tuple[int, int, set]] = {}
+    for table, (_, _, why, file, row) in tables.items():
+        if not len(file):
+            continue
+        bad = why.map(len) > 0
+        counts = pd.DataFrame({"file": file, "bad": bad, "row": row})
+        for name, group in counts.groupby("file", sort=False):
+            bad_rows = set(group.loc[group["bad"], "row"].dropna().astype(int))
+            checked[(table, str(name))] = (len(group), int(group["bad"].sum()), bad_rows)
+    recon = []
+    for part in parts:
+        aside = 0 if part.aside is None else len(part.aside)
+        notes = [part.note] if part.note else []
+        if part.blank_rows:
+            notes.append(f"{part.blank_rows} blank row(s) skipped, not counted")
+        note = "; ".join(notes)
+        if part.wide:
+            values, bad_values, bad_rows = checked.get(("measures", part.name), (0, 0, set()))
+            held = set() if part.aside is None else set(part.aside["source_row"])
+            recon.append(
+                _recon(part.table, part.name, "rows", part.read, aside + len(bad_rows - held), note)
+            )
+            if not part.note.startswith("file refused"):
+                recon.append(_recon("measures", part.name, "values", values, bad_values))
+            continue
+        rows, bad, _ = checked.get((part.table, part.name), (0, 0, set()))
+        recon.append(_recon(part.table, part.name, "rows", rows + aside, bad + aside, note))
+    return recon
+
+
 def validate_files(
     paths: list[Path], *, root: Path | None = None, config: EvaluationConfig | None = None
 ) -> ValidationResult:
     """Validate a set of extract files (see :func:`validate_directory`)."""
     paths = sorted(Path(p) for p in paths)
     out = _Collector(root or (paths[0].parent if paths else Path.cwd()))
-    _expected_files(config, paths, out)
-    pieces, recon = _read_tables(paths, out)
+    pieces, parts = _read_tables(paths, out)
+    found = len(out.issues)
+    _expected_files(config, paths, parts, out)
+    if not parts:
+        out.add(
+            "error",
+            "extracts/",
+            None,
+            None,
+            None,
+            None,
+            "nothing to validate: no extract or qualitative table was found",
+            hint_key="nothing to validate",
+        )
+    out.issues = out.issues[found:] + out.issues[:found]  # missing files first
     tables = {t: _combine(t, pieces[t], out) for t in pieces}
     for table, (frame, raw, why, file, row) in tables.items():
         if not frame.empty:
             failures = _schema_failures(frame, table)
             _report_failures(table, frame, raw, why, file, row, failures, out)
-    _cross_table(tables, out)
+    _cross_table(tables, out, parts)
     _check_expressions(tables, config, out)
     clean, quarantine = {}, {}
     for table, (frame, raw, why, file, row) in tables.items():
         bad = why.map(len) > 0 if len(why) else pd.Series(dtype=bool)
         kept = frame.loc[~bad].assign(source_file=file[~bad], source_row=row[~bad])
         clean[table] = kept.reset_index(drop=True)
-        quarantine[table] = (
-            raw.loc[bad]
-            .assign(source_file=file[bad], source_row=row[bad], reason=why[bad].map("; ".join))
-            .reset_index(drop=True)
+        held = [p.aside for p in parts if p.quarantine_table == table and p.aside is not None]
+        checked = raw.loc[bad].assign(
+            source_file=file[bad], source_row=row[bad], reason=why[bad].map("; ".join)
         )
-        if len(file):
-            wide = {r["file"] for r in recon if r["unit"] == "rows" and "melted" in r["note"]}
-            for name in file.unique():
-                mine = file == name
-                unit = "values" if name in wide else "rows"
-                recon.append(_recon(table, name, unit, int(mine.sum()), int((mine & bad).sum())))
-    reconciliation = pd.DataFrame(recon).sort_values(["table", "file"], kind="stable")
+        quarantine[table] = pd.concat([checked, *held], ignore_index=True) if held else checked
+        quarantine[table] = quarantine[table].reset_index(drop=True)
+        if held:
+            quarantine[table]["source_row"] = quarantine[table]["source_row"].astype("Int64")
+    reconciliation = pd.DataFrame(_reconcile(parts, tables), columns=_RECONCILIATION_COLUMNS)
+    reconciliation = reconciliation.sort_values(["table", "file"], kind="stable")
     return ValidationResult(
         clean, quarantine, out.frame(), reconciliation.reset_index(drop=True), paths
     )
@@ -608,9 +1125,71 @@ def input_paths(directory: str | Path) -> list[Path]:
             found += [
                 p
                 for p in folder.iterdir()
-                if p.suffix.lower() in READABLE_SUFFIXES and not p.name.startswith("~$")
+                if p.suffix.lower() in READABLE_SUFFIXES
+                and not p.name.startswith(("~$", "."))
+                and p.is_file()
             ]
     return sorted(found)
+
+
+def _unread_inputs(directory: Path) -> list[dict]:
+    """Issues for what is in ``extracts/`` but not read: subfolders, a folder named like an
+    extract, files of other kinds (hidden files and Excel's ``~$`` lock files aside)."""
+    extracts = directory / "extracts"
+    if not extracts.is_dir():
+        return []
+    out = _Collector(directory)
+
+    def ignored(path: Path) -> bool:
+        return path.name.startswith(("~$", "."))
+
+    for path in sorted(extracts.iterdir()):
+        if ignored(path):
+            continue
+        if path.is_dir():
+            if path.suffix.lower() in READABLE_SUFFIXES:
+                out.add(
+                    "error",
+                    path,
+                    None,
+                    detect_table(path.name),
+                    None,
+                    path.name + "/",
+                    "a folder named like an extract, not a file",
+                    hint=(
+                        "Put the extract itself in extracts/ (was a zipped extract unpacked "
+                        "into a folder?) and rename or remove the folder."
+                    ),
+                )
+            for inner in sorted(path.rglob("*")):
+                if inner.is_file() and not ignored(inner):
+                    out.add(
+                        "warning",
+                        inner,
+                        None,
+                        detect_table(inner.name),
+                        None,
+                        inner.name,
+                        "file in a subfolder of extracts/ is not read",
+                        hint_key="file in a subfolder",
+                    )
+        elif path.suffix.lower() not in READABLE_SUFFIXES:
+            kind = (
+                "an Excel 97-2003 workbook (.xls)"
+                if path.suffix.lower() == ".xls"
+                else (f"a {path.suffix or 'suffix-less'} file")
+            )
+            out.add(
+                "warning",
+                path,
+                None,
+                None,
+                None,
+                path.name,
+                f"not an extract: {kind} is not read",
+                hint_key="not an extract",
+            )
+    return out.issues
 
 
 def validate_directory(
@@ -641,7 +1220,12 @@ def validate_directory(
 'rule': 'out-of-range item value (1 to 5)'}
     """
     directory = Path(directory)
-    return validate_files(input_paths(directory), root=directory, config=config)
+    result = validate_files(input_paths(directory), root=directory, config=config)
+    unread = _unread_inputs(directory)
+    if unread:
+        issues = pd.DataFrame(unread, columns=ISSUE_COLUMNS).astype({"row": "Int64"})
+        result.issues = pd.concat([issues, result.issues], ignore_index=True)
+    return result
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -114,10 +114,23 @@ def reconciliation_by_provider(
 ) -> pd.DataFrame:
     """Rows read, kept and quarantined per provider and table (``read = kept + quarantined``).
 
+    A wide template is reconciled twice, as the rows of its file and as the measure values
+    melted from them (unit ``values``); ``received`` marks the lines that count each file's rows
+    once, the ones :func:`records_accounted_for` adds up as records received.
+
     Returns
     -------
     DataFrame
-        ``provider, table, unit, read, kept, quarantined, pct_kept``.
+        ``provider, table, unit, read, kept, quarantined, pct_kept, received``.
+
+    Examples
+    --------
+    >>> recon = pd.DataFrame({"table": ["wellbeing", "measures"],
+    ...     "file": ["extracts/v_wellbeing.xlsx"] * 2, "unit": ["rows", "values"],
+    ...     "read": [10, 120], "kept": [9, 118], "quarantined": [1, 2]})
+    >>> out = reconciliation_by_provider(recon, [{"name": "V", "slug": "v"}])
+    >>> int(out.loc[out["received"], "read"].sum())
+    10
     """
     frame = reconciliation.assign(provider=provider_of_file(reconciliation["file"], providers))
     out = (
@@ -128,6 +141,7 @@ def reconciliation_by_provider(
         .sort_values(["provider", "table"], kind="stable")
     )
     out["pct_kept"] = (100 * out["kept"] / out["read"]).where(out["read"] > 0)
+    out["received"] = out["unit"] != "values"
     return out.reset_index(drop=True)
 
 
@@ -183,9 +197,15 @@ def scope(ev: Evaluation) -> Blocks:
 
 
 def records_accounted_for(ev: Evaluation) -> Blocks:
-    """Records read, kept and set aside by provider and table; records the share kept."""
+    """Records read, kept and set aside by provider and table; records the share kept.
+
+    Records received count each file's rows once: a wide template's rows, not also the
+    measure values melted from them (those are listed in the table, counted as values).
+    """
     recon = reconciliation_by_provider(ev.reconciliation, ev.config.providers)
-    read, kept = int(recon["read"].sum()), int(recon["kept"].sum())
+    received = recon[recon["received"]]
+    read, kept = int(received["read"].sum()), int(received["kept"].sum())
+    recon = recon.drop(columns="received")
     kept_pct = 100 * kept / read if read else float("nan")
     record(
         "records_kept_pct",

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from evalkit.data.schema import code_tree_problems
 from evalkit.errors import QualImportError
 from evalkit.qual.project import CODEBOOK_COLUMNS, PATH_SEPARATOR
 
-__all__ = ["build_codebook", "lookup_codes", "normalise_code_name"]
+__all__ = ["build_codebook", "code_tree_message", "lookup_codes", "normalise_code_name"]
 
 
 def normalise_code_name(name: str) -> str:
@@ -67,6 +68,24 @@ def _expand_flattened(book: pd.DataFrame, folder_id: Callable[[str], str]) -> pd
     return pd.DataFrame(out, columns=list(book.columns)) if out else book
 
 
+def code_tree_message(code_id, problem: str, codes: list, names: dict) -> str:
+    """A code that cannot be placed in the tree (see
+    :func:`evalkit.data.schema.code_tree_problems`), in words.
+
+    Examples
+    --------
+    >>> code_tree_message("A", "cycle", ["A", "B", "A"], {"A": "One", "B": "Two"})
+    'the code parents form a cycle: One -> Two -> One (codes A -> B -> A).'
+    """
+    label = f"code {names.get(code_id, code_id)!r} ({code_id})"
+    if problem == "own parent":
+        return f"{label} is its own parent (parent_id {code_id!r})."
+    if problem == "unknown parent":
+        return f"{label} has parent_id {codes[1]!r}, which is not a code in the codebook."
+    cycle = " -> ".join(str(names.get(c, c)) for c in codes)
+    return f"the code parents form a cycle: {cycle} (codes {' -> '.join(map(str, codes))})."
+
+
 def build_codebook(
     codes: pd.DataFrame,
     *,
@@ -94,7 +113,8 @@ def build_codebook(
     Raises
     ------
     QualImportError
-        A repeated ``code_id``, a ``parent_id`` that names no code, or a cycle of parents.
+        A repeated ``code_id``, a ``parent_id`` that names no code or the code itself, or a
+        cycle of parents.
 
     Examples
     --------
@@ -117,24 +137,17 @@ def build_codebook(
             f"({', '.join(repr(n) for n in book.loc[book['code_id'] == dup.iloc[0], 'name'])}); "
             "each code needs its own id."
         )
-    ids = set(book["code_id"])
     parent = dict(zip(book["code_id"], book["parent_id"], strict=True))
     name = dict(zip(book["code_id"], book["name"], strict=True))
-    for code_id, parent_id in parent.items():
-        if not pd.isna(parent_id) and parent_id not in ids:
-            raise QualImportError(
-                f"{where}: code {name[code_id]!r} ({code_id}) has parent_id {parent_id!r}, "
-                "which is not a code in the codebook."
-            )
+    problems = code_tree_problems(book["code_id"], book["parent_id"])
+    if problems:
+        code_id, (problem, codes) = next(iter(problems.items()))
+        raise QualImportError(f"{where}: {code_tree_message(code_id, problem, codes, name)}")
     paths: dict[str, str] = {}
     for code_id in book["code_id"]:
         chain = [code_id]
         while not pd.isna(parent[chain[-1]]):
-            nxt = parent[chain[-1]]
-            if nxt in chain:
-                cycle = " -> ".join(name[c] for c in [*chain[chain.index(nxt) :], nxt])
-                raise QualImportError(f"{where}: the code parents form a cycle: {cycle}.")
-            chain.append(nxt)
+            chain.append(parent[chain[-1]])
         paths[code_id] = PATH_SEPARATOR.join(str(name[c]) for c in reversed(chain))
     book["code_path"] = book["code_id"].map(paths)
     book["codable"] = book["codable"].astype("boolean")

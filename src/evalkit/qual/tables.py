@@ -19,10 +19,10 @@ from typing import Any
 import pandas as pd
 
 from evalkit.config import EvaluationConfig
-from evalkit.data.schema import TABLES
+from evalkit.data.schema import TABLES, code_tree_problems
 from evalkit.errors import ConfigError, QualImportError
 from evalkit.qual.code_kinds import CODE_KINDS, CodeKindRules, assign_code_kinds
-from evalkit.qual.codebook import build_codebook
+from evalkit.qual.codebook import build_codebook, code_tree_message
 from evalkit.qual.project import QualProject
 from evalkit.qual.refiqda import read_qdc, read_qdpx
 from evalkit.qual.taguette import read_taguette
@@ -107,6 +107,20 @@ def _check_reference(frame, column, known: set, path: Path, target: str):
         )
 
 
+def _check_code_tree(book: pd.DataFrame, path: Path) -> None:
+    """Refuse a code that is its own parent or an ancestor of itself, naming its row."""
+    problems = code_tree_problems(book["code_id"], book["parent_id"])
+    if problems:
+        names = dict(zip(book["code_id"], book["name"], strict=True))
+        code_id, (problem, codes) = next(iter(problems.items()))
+        row = book.index[book["code_id"] == code_id][0]
+        raise QualImportError(
+            f"{path}: row {row}, column parent_id: "
+            f"{code_tree_message(code_id, problem, codes, names)} Correct parent_id: it names "
+            "the code_id of the parent code, or is blank for a top-level code."
+        )
+
+
 def read_cmocs(path: str | Path) -> pd.DataFrame:
     """Read the CMOC table (``cmocs.csv``/``.xlsx``) and check its quantitative tests.
 
@@ -177,8 +191,9 @@ def read_qual_tables(folder: str | Path) -> QualProject:
     ------
     QualImportError
         A missing table, column or required value; a repeated id; an unknown ``source_id``,
-        ``code_id`` or ``parent_id``; a code kind outside the vocabulary; a ``start``/``end``
-        that is not a whole number, or whose span of the source text is not the excerpt.
+        ``code_id`` or ``parent_id``; a code that is its own parent or ancestor; a code kind
+        outside the vocabulary; a ``start``/``end`` that is not a whole number, or whose span
+        of the source text is not the excerpt.
 
     Examples
     --------
@@ -210,6 +225,7 @@ def read_qual_tables(folder: str | Path) -> QualProject:
     if "parent_id" not in book.columns:
         book["parent_id"] = pd.NA
     _check_reference(book, "parent_id", set(book["code_id"]), paths["codebook"], "codebook")
+    _check_code_tree(book, paths["codebook"])
     codebook = build_codebook(
         book.reset_index(drop=True),
         where=str(paths["codebook"]),
