@@ -44,6 +44,8 @@ Statistics and disclosure
     rate_ci               Interval of a rate (exact Poisson below 10 events, Byar's above).
     mean_ci               Student's t interval of a mean.
     funnel_limits         Funnel-plot control limits around a target.
+    xmr                   XmR (SPC) chart of a series: limits and special-cause signals.
+    xmr_summary           Variation and assurance of an XmR chart (Making Data Count).
     suppress              Small-number suppression of a table (primary and secondary).
     DisclosurePolicy      The small-number rule of a report (threshold, rounding).
 
@@ -98,6 +100,8 @@ API: dict[str, str] = {
     "rate_ci": "evalkit.stats.intervals:rate_ci",
     "mean_ci": "evalkit.stats.intervals:mean_ci",
     "funnel_limits": "evalkit.stats.funnel:funnel_limits",
+    "xmr": "evalkit.stats.spc:xmr",
+    "xmr_summary": "evalkit.stats.spc:xmr_summary",
     "suppress": "evalkit.disclosure.suppression:suppress",
     "DisclosurePolicy": "evalkit.config:DisclosurePolicy",
 }
@@ -150,3 +154,5 @@ if TYPE_CHECKING:  # for type checkers and editors; not imported at run time
     from evalkit.stats.intervals import mean_ci as mean_ci
     from evalkit.stats.intervals import rate_ci as rate_ci
     from evalkit.stats.intervals import wilson_ci as wilson_ci
+    from evalkit.stats.spc import xmr as xmr
+    from evalkit.stats.spc import xmr_summary as xmr_summary
