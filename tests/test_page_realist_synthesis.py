@@ -304,6 +304,7 @@ def test_a_recorded_earlier_period_is_kept_and_the_change_shown(service, tmp_pat
         period_label("2026-Q1"),
         period_label(service.period),
         "How it changed",
+        "Evidence from fieldwork",  # the demo's sources carry their fieldwork round
     ]
     first = table["rows"][cmocs["cmoc_id"].iloc[0]]
     assert (first[period_label("2026-Q1")], first[period_label(service.period)]) == (

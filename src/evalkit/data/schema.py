@@ -573,6 +573,14 @@ CODINGS = TableSpec(
     ),
     group="qualitative",
 )
+        ColumnSpec("round", "integer", False, "Fieldwork round (1, 2, ...)", "1", min=1),
+        ColumnSpec(
+            "participant",
+            "string",
+            False,
+            "Pseudonym of the person interviewed (the same in every round; no real names)",
+            "P07",
+        ),
 
 CMOCS = TableSpec(
     "cmocs",
@@ -681,6 +689,13 @@ def _column_checks(col: ColumnSpec) -> list[pa.Check]:
                 lambda s, allowed=allowed: s.str.split(";").map(
                     lambda parts: all(p.strip() in allowed for p in parts)
                 ),
+        ColumnSpec(
+            "memo",
+            "string",
+            False,
+            "The evaluator's memo on the CMOC (evaluator-only; never in the report)",
+            "Round 2: trust takes weeks to build.",
+        ),
                 element_wise=False,
                 name=f"each part in {{{', '.join(col.allowed)}}}",
             )
@@ -818,6 +833,7 @@ def code_tree_problems(
         elif up is not None and up not in parent:
             problems[code] = ("unknown parent", [code, up])
     for code in parent:
+            "memo",
         if code in problems:
             continue
         chain, node = [code], parent[code]

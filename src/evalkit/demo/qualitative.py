@@ -1,10 +1,16 @@
 """Synthetic qualitative evidence: sources, a realist codebook, coded excerpts and CMOCs.
 
-Twenty-four sources (interviews and focus groups with commissioners, provider managers, frontline
+Twenty-seven sources (interviews and focus groups with commissioners, provider managers, frontline
 staff, service users and partners, plus one document) are "transcribed" from sentence templates in
 UK service language. Which sources speak to which CMOC is declared in :data:`EVIDENCE`, so the
 planted strength of evidence (see :data:`evalkit.demo.truths.PLANTED`) holds for every seed; the
 seed only chooses among templates and fills their blanks.
+
+The fieldwork is planted too (``PLANTED.fieldwork``): interviews and focus groups from April 2026
+are round 2, with four service users heard again (the same ``participant`` pseudonym in both
+rounds); the lead coder codes every source and a second coder double-codes seven, disputing a
+known share of the lead's codes by coding the passage as another realist kind
+(:data:`CONFUSED_WITH`). Each CMOC carries the evaluator's memo (:data:`MEMOS`).
 
 Codings point into a transcript per source (``start``/``end`` count Unicode code points from 0,
 as REFI-QDA does), so ``transcript[start:end] == text``.
@@ -224,6 +230,33 @@ SOURCES = (
         "frontline_staff",
         "nhs_trust",
     ),
+    (
+        "S25",
+        "Interview 19 – service user (follow-up)",
+        "interview",
+        "2026-06-02",
+        "East",
+        "service_user",
+        "vcs",
+    ),
+    (
+        "S26",
+        "Interview 20 – service user (follow-up)",
+        "interview",
+        "2026-06-09",
+        "South",
+        "service_user",
+        "council",
+    ),
+    (
+        "S27",
+        "Interview 21 – service user (follow-up)",
+        "interview",
+        "2026-06-16",
+        "North",
+        "service_user",
+        "nhs_trust",
+    ),
 )
 
 #: code_id, name, kind, parent_id, description (parents first).
@@ -363,12 +396,37 @@ CODES = (
 
 #: Which sources speak to each CMOC (planted strength of evidence: see PLANTED).
 EVIDENCE = {
-    "CMOC1": ("S01", "S05", "S08", "S10", "S11", "S16", "S17"),
+    "CMOC1": ("S01", "S05", "S08", "S10", "S11", "S16", "S17", "S25"),
     "CMOC2": ("S04", "S06", "S07", "S13", "S14", "S22", "S23"),
-    "CMOC3": ("S03", "S06", "S09", "S12", "S15", "S18"),
-    "CMOC4": ("S02", "S03", "S07", "S12", "S13", "S19", "S20", "S21"),
+    "CMOC3": ("S03", "S06", "S09", "S12", "S15", "S18", "S26"),
+    "CMOC4": ("S02", "S03", "S07", "S12", "S13", "S19", "S20", "S21", "S27"),
     "CMOC5": ("S08", "S24"),
     "CMOC6": ("S04", "S09", "S14", "S18"),
+}
+
+#: The realist kind a second coder most often mistakes each kind for (a passage about trust:
+#: how people respond, or the outcome?). A disputed code is replaced by the CMOC's code of this
+#: kind.
+CONFUSED_WITH = {
+    "context": "mechanism_reasoning",
+    "mechanism_resource": "context",
+    "mechanism_reasoning": "outcome",
+    "outcome": "mechanism_reasoning",
+}
+
+#: The evaluator's memo on each CMOC (evaluator-only: the appendix, never the report).
+MEMOS = {
+    "CMOC1": "Round 1: the peer volunteers' shared background is what people mention first. "
+    "Round 2 follow-up: trust came before any change in wellbeing; keep trust as the mechanism, "
+    "not an outcome (the coders disagreed on this).",
+    "CMOC2": "Older users describe giving up after the first update. Check whether carers "
+    "setting up the app changes the pattern.",
+    "CMOC3": "Accountability to the adviser recurs across sites; the CO reading is the resource "
+    "that makes it concrete.",
+    "CMOC4": "Everyone tells the GP-legitimacy story, including the specification. The numbers "
+    "do not bear it out: look for a rival explanation in round 2.",
+    "CMOC5": "Only two sources, both East. Ask about follow-up in the next round elsewhere.",
+    "CMOC6": "Convenience is real, but the quit numbers run the other way; refine or refute.",
 }
 
 _VOICE = {
@@ -661,6 +719,58 @@ def _transcript(source: tuple, excerpts: list, rng: np.random.Generator):
     return "".join(parts), spans
 
 
+def _round(source: tuple) -> int | None:
+    """Round 2 from ``PLANTED.fieldwork.round_two_from``, round 1 before; documents none."""
+    if source[2] == "document":
+        return None
+    return 2 if source[3] >= PLANTED.fieldwork.round_two_from else 1
+
+
+def _participants() -> dict[str, str]:
+    """A pseudonym for each interviewee; a person re-interviewed keeps theirs."""
+    again = {later: earlier for earlier, later in PLANTED.fieldwork.reinterviews}
+    names: dict[str, str] = {}
+    for source in SOURCES:
+        if source[2] != "interview":
+            continue
+        if source[0] in again:
+            names[source[0]] = names[again[source[0]]]
+        else:
+            names[source[0]] = f"P{len(set(names.values())) + 1:02d}"
+    return names
+
+
+def _second_coding(placed: dict[str, list], coder: str) -> list[tuple]:
+    """The second coder's codings of the double-coded sources, disputing 1 in ``disputed_every``.
+
+    The lead's (excerpt, code) pairs whose code belongs to a CMOC are counted in transcript
+    order; on every ``disputed_every``-th the second coder leaves the code off and codes the
+    CMOC's code of the kind in :data:`CONFUSED_WITH` instead (unless the lead already has it).
+    """
+    kinds = {c[0]: c[2] for c in CODES}
+    ids = {c[1]: c[0] for c in CODES}
+    by_kind = {
+        c.cmoc_id: {kinds[ids[name]]: ids[name] for name in reversed(c.codes)}
+        for c in PLANTED.cmocs
+    }
+    every, counted, rows = PLANTED.fieldwork.disputed_every, 0, []
+    for source_id in PLANTED.fieldwork.double_coded:
+        for (cmoc_id, excerpt, codes), (start, end) in placed[source_id]:
+            mine = list(codes)
+            for code in codes:
+                if cmoc_id not in by_kind:
+                    continue
+                counted += 1
+                if counted % every:
+                    continue
+                mine.remove(code)
+                instead = by_kind[cmoc_id][CONFUSED_WITH[kinds[code]]]
+                if instead not in codes:
+                    mine.append(instead)
+            rows += [(source_id, code, excerpt, coder, start, end) for code in mine]
+    return rows
+
+
 def make_qualitative(rng: np.random.Generator) -> dict[str, object]:
     """The qualitative tables of the demo evaluation.
 
@@ -688,14 +798,18 @@ def make_qualitative(rng: np.random.Generator) -> dict[str, object]:
     )
     sources["provider"] = sources["provider"].map(_PROVIDER)
     codebook = pd.DataFrame(CODES, columns=["code_id", "name", "kind", "parent_id", "description"])
+    sources["round"] = [_round(s) for s in SOURCES]
+    sources["participant"] = sources["source_id"].map(_participants())
     said = _excerpts(rng)
-    coders = {s[0]: f"evaluator_{1 + int(rng.integers(2))}" for s in SOURCES}
-    transcripts, rows = {}, []
+    lead, second = PLANTED.fieldwork.coders
+    transcripts, rows, placed = {}, [], {}
     for source in SOURCES:
         text, spans = _transcript(source, said[source[0]], rng)
         transcripts[source[0]] = text
-        for (_, excerpt, codes), (start, end) in zip(said[source[0]], spans, strict=True):
-            rows += [(source[0], code, excerpt, coders[source[0]], start, end) for code in codes]
+        placed[source[0]] = list(zip(said[source[0]], spans, strict=True))
+        for (_, excerpt, codes), (start, end) in placed[source[0]]:
+            rows += [(source[0], code, excerpt, lead, start, end) for code in codes]
+    rows += _second_coding(placed, second)
     codings = pd.DataFrame(rows, columns=["source_id", "code_id", "text", "coder", "start", "end"])
     codings.insert(0, "coding_id", [f"K{i:04d}" for i in range(1, len(codings) + 1)])
     cmocs = pd.DataFrame(
@@ -712,12 +826,15 @@ def make_qualitative(rng: np.random.Generator) -> dict[str, object]:
                 "context_filter": c.context_filter,
                 "outcome_measure": c.outcome_measure,
                 "expected_direction": c.expected_direction,
+                "memo": MEMOS[c.cmoc_id],
             }
             for c in PLANTED.cmocs
         ]
     )
     return {
-        "sources": sources.replace({"": None}).astype("str"),
+        "sources": sources.replace({"": None}).astype(
+            {c: "Int64" if c == "round" else "str" for c in sources.columns}
+        ),
         "codebook": codebook.replace({"": None}).astype("str"),
         "codings": codings.astype(
             {c: "str" for c in ("coding_id", "source_id", "code_id", "text", "coder")}

@@ -3,8 +3,10 @@
 Everything the generator deliberately builds into the numbers lives here, so that evalkit's
 statistics and realist modules can be tested on whether they *recover* it: which subgroups improve
 more (and by how much), a planted null, the follow-up gradient by deprivation, 4-week quit rates by
-delivery mode, and which CMO configurations hold in the numbers and which the qualitative story
-gets wrong. The generator reads these values; nothing is repeated elsewhere.
+delivery mode, which CMO configurations hold in the numbers and which the qualitative story gets
+wrong, and, over the 24 months, a step change in one KPI that an SPC chart must flag beside a
+stable KPI that must raise no signal. The generator reads these values; nothing is repeated
+elsewhere.
 
 Filters are conditions over the episode table in evalkit's expression language
 (:mod:`evalkit.data.expressions`, columns in docs/data-model.md), so a test can write
@@ -16,6 +18,8 @@ Examples
 3.0
 >>> [c.cmoc_id for c in PLANTED.cmocs if not c.holds_in_numbers]
 ['CMOC4', 'CMOC6']
+>>> PLANTED.spc_shift.kpi_id, PLANTED.spc_shift.from_month, PLANTED.spc_stable.kpi_id
+('started', '2025-08', 'quit_4wk_co')
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PLANTED", "PlantedCMOC", "PlantedEffect", "PlantedTruths"]
+__all__ = [
+    "PLANTED",
+    "PlantedCMOC",
+    "PlantedEffect",
+    "PlantedFieldwork",
+    "PlantedShift",
+    "PlantedStableSeries",
+    "PlantedTruths",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,85 @@ class PlantedCMOC:
 
 
 @dataclass(frozen=True)
+class PlantedShift:
+    """A step change in one KPI from a given month on: special-cause variation to be flagged.
+
+    Parameters
+    ----------
+    kpi_id : str
+        The KPI whose level changes (an id of the default KPI set).
+    from_month : str
+        First month (``YYYY-MM``) of referral with the new level.
+    month_number : int
+        That month's number in the demo's 24 months (1 = the first month of referrals).
+    before, after : float
+        The KPI's true value before and from ``from_month`` (a probability for a proportion).
+    declared : bool
+        Whether the demo's ``evaluation.yml`` declares the change as a contract change point.
+        It does not: the report has to find the shift, and the SPC chart (one limit for all 24
+        months) flags it as a run below the mean.
+    description : str
+        The truth in plain English.
+    """
+
+    kpi_id: str
+    from_month: str
+    month_number: int
+    before: float
+    after: float
+    declared: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class PlantedStableSeries:
+    """A KPI whose true value is the same every month: its SPC chart must show no signal.
+
+    Parameters
+    ----------
+    kpi_id : str
+        The KPI (an id of the default KPI set).
+    description : str
+        Why its true value does not change, in plain English.
+    """
+
+    kpi_id: str
+    description: str
+
+
+@dataclass(frozen=True)
+class PlantedFieldwork:
+    """How the qualitative fieldwork was done: two rounds, two coders, a known disagreement.
+
+    Parameters
+    ----------
+    round_two_from : str
+        Interviews and focus groups dated on or after this day (yyyy-mm-dd) are round 2, earlier
+        ones round 1; documents belong to no round.
+    reinterviews : tuple of (str, str)
+        (round-1 source, round-2 source) pairs with the same participant: the people heard
+        again in the follow-up round.
+    coders : tuple of str
+        The lead coder, who codes every source, then the second coder.
+    double_coded : tuple of str
+        The sources the second coder codes too, independently of the lead.
+    disputed_every : int
+        The second coder disputes every ``disputed_every``-th (excerpt, code) pair of the lead's
+        coding of those sources, counting in transcript order the pairs whose code belongs to a
+        CMOC: she leaves that code off and codes the passage with the CMOC's code of the kind it
+        is most often confused with (``evalkit.demo.qualitative.CONFUSED_WITH``) instead. On
+        every other pair she agrees, over the same spans. So exactly 1 in ``disputed_every`` of
+        those pairs (rounded down) is coded by the lead alone.
+    """
+
+    round_two_from: str
+    reinterviews: tuple[tuple[str, str], ...]
+    coders: tuple[str, str]
+    double_coded: tuple[str, ...]
+    disputed_every: int
+
+
+@dataclass(frozen=True)
 class PlantedTruths:
     """Every planted truth of the synthetic evaluation (see :data:`PLANTED`).
 
@@ -127,6 +218,13 @@ class PlantedTruths:
     talking_therapy_still_in_treatment_referred_from : str
         Earliest referral date (yyyy-mm-dd) of those planted as still in treatment.
     cmocs : tuple of PlantedCMOC
+    spc_shift : PlantedShift
+        The step change in the share of referrals who start the service (a new triage provider
+        from month 14), which the monthly SPC chart must flag.
+    spc_stable : PlantedStableSeries
+        The KPI whose monthly SPC chart must raise no signal.
+    fieldwork : PlantedFieldwork
+        The qualitative fieldwork: rounds, re-interviews, double coding and its disagreement.
     """
 
     wemwbs_baseline_mean_by_imd_quintile: dict[int, float]
@@ -141,6 +239,9 @@ class PlantedTruths:
     talking_therapy_still_in_treatment: float
     talking_therapy_still_in_treatment_referred_from: str
     cmocs: tuple[PlantedCMOC, ...]
+    spc_shift: PlantedShift
+    spc_stable: PlantedStableSeries
+    fieldwork: PlantedFieldwork
 
     def effect(self, name: str) -> PlantedEffect:
         """The planted effect called ``name``."""
@@ -346,5 +447,28 @@ PLANTED = PlantedTruths(
             why="Telephone has the lowest planted quit probability (0.28): the numbers show the "
             "opposite of the story.",
         ),
+    ),
+    spc_shift=PlantedShift(
+        kpi_id="started",
+        from_month="2025-08",
+        month_number=14,
+        before=0.88,
+        after=0.74,
+        declared=False,
+        description="From August 2025 (month 14 of 24) a new provider triages referrals, with a "
+        "waiting list: the share of referrals who start the service falls from 88% to 74%.",
+    ),
+    spc_stable=PlantedStableSeries(
+        kpi_id="quit_4wk_co",
+        description="The probability of a CO-validated 4-week quit depends on the delivery mode "
+        "only, and the mix of delivery modes is the same every month, so the true monthly quit "
+        "rate never changes.",
+    ),
+    fieldwork=PlantedFieldwork(
+        round_two_from="2026-04-01",
+        reinterviews=(("S10", "S25"), ("S12", "S26"), ("S13", "S27"), ("S14", "S23")),
+        coders=("evaluator_1", "evaluator_2"),
+        double_coded=("S03", "S06", "S10", "S13", "S18", "S23", "S25"),
+        disputed_every=5,
     ),
 )

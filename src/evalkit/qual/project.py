@@ -20,6 +20,7 @@ import pandas as pd
 __all__ = [
     "CODEBOOK_COLUMNS",
     "CODINGS_COLUMNS",
+    "MEMO_COLUMNS",
     "PATH_SEPARATOR",
     "SETS_COLUMNS",
     "SKIPPED_COLUMNS",
@@ -63,6 +64,20 @@ CODINGS_COLUMNS = (
     "code_path",
     "coder",
     "cases",
+)
+
+#: Columns of :attr:`QualProject.memos`: one row per memo (REFI-QDA ``<Note>``) and element it
+#: is linked to (``target_type`` code, source, selection, coding, case, set or project; blank when
+#: the memo is linked to nothing).
+MEMO_COLUMNS = (
+    "memo_id",
+    "name",
+    "author",
+    "created",
+    "text",
+    "target_type",
+    "target_id",
+    "target_name",
 )
 
 #: Columns of :attr:`QualProject.sets` (REFI-QDA code sets, e.g. one per CMOC).
@@ -137,6 +152,9 @@ class QualProject:
         Code sets: ``set_id``, ``set_name``, ``code_id``.
     skipped : DataFrame
         Elements that were read but carry no text excerpt, each with its reason.
+    memos : DataFrame
+        The evaluators' memos (REFI-QDA notes), one row per memo and linked element
+        (:data:`MEMO_COLUMNS`).
     origin : str or None
         The producing software as the file states it (``Project@origin``).
     position_convention : str or None
@@ -157,6 +175,7 @@ class QualProject:
     texts: dict[str, str] = field(default_factory=dict)
     sets: pd.DataFrame = field(default_factory=lambda: empty_frame(SETS_COLUMNS))
     skipped: pd.DataFrame = field(default_factory=lambda: empty_frame(SKIPPED_COLUMNS))
+    memos: pd.DataFrame = field(default_factory=lambda: empty_frame(MEMO_COLUMNS))
     origin: str | None = None
     position_convention: str | None = None
     position_evidence: str = ""
@@ -170,6 +189,7 @@ class QualProject:
         self.codings = _conform(self.codings, CODINGS_COLUMNS)
         self.sets = _conform(self.sets, SETS_COLUMNS)
         self.skipped = _conform(self.skipped, SKIPPED_COLUMNS)
+        self.memos = _conform(self.memos, MEMO_COLUMNS)
 
     def summary(self) -> pd.DataFrame:
         """Counts of what was read, one row per item, for a data-quality page.
@@ -188,6 +208,7 @@ class QualProject:
             ("selections", self.codings["selection_id"].nunique()),
             ("codings (selection x code)", len(self.codings)),
             ("coders", self.codings["coder"].nunique()),
+            ("memos", self.memos["memo_id"].nunique()),
             ("skipped elements (no text excerpt)", len(self.skipped)),
         ]
         return pd.DataFrame(rows, columns=["item", "count"])

@@ -88,6 +88,20 @@ _MEDIA = {
     "AudioSource": "audio",
     "VideoSource": "video",
 }
+#: Element holding a ``<NoteRef>`` -> the kind of thing the memo is about.
+_NOTE_TARGETS = {
+    "Project": "project",
+    "Code": "code",
+    "TextSource": "source",
+    "PDFSource": "source",
+    "PictureSource": "source",
+    "AudioSource": "source",
+    "VideoSource": "source",
+    "PlainTextSelection": "selection",
+    "Coding": "coding",
+    "Case": "case",
+    "Set": "set",
+}
 _MEDIA_SELECTIONS = ("PDFSelection", "PictureSelection", "AudioSelection", "VideoSelection")
 
 
@@ -617,6 +631,64 @@ class _ProjectReader:
                     }
                 )
 
+    def read_memos(self) -> list[dict]:
+        """Every ``<Note>`` of the project, once per element that links to it by ``<NoteRef>``."""
+        notes: dict[str, dict] = {}
+        holder = self.root.find("Notes")
+        for note in holder.findall("Note") if holder is not None else []:
+            guid = self._guid(note, "<Note>")
+            label = f'<Note name="{note.get("name")}">'
+            inline = note.find("PlainTextContent")
+            if inline is not None and inline.text is not None:
+                text = inline.text
+            elif note.get("plainTextPath"):
+                path = str(note.get("plainTextPath"))
+                data = self.archive.source_bytes(
+                    path, self.root.get("basePath"), f"{self.where} {label}"
+                )
+                text = _decode_text(data, f"{self.archive.path.name}:{path}")
+            else:
+                text = _text_of(note.find("Description")) or ""
+            notes[guid] = {
+                "memo_id": guid,
+                "name": note.get("name") or pd.NA,
+                "author": self.coder(note.get("creatingUser"), label) or pd.NA,
+                "created": note.get("creationDateTime") or pd.NA,
+                "text": text,
+            }
+        rows, linked = [], set()
+        for element in self.root.iter():
+            refs = element.findall("NoteRef")
+            if not refs:
+                continue
+            kind = _NOTE_TARGETS.get(element.tag, element.tag.lower())
+            target = self._guid(element) if element.get("guid") is not None else pd.NA
+            for ref in refs:
+                note_id = normalise_guid(
+                    ref.get("targetGUID"), where=self.where, element=f"<NoteRef> in <{element.tag}>"
+                )
+                if note_id not in notes:
+                    raise QualImportError(
+                        f'{self.where}: <{element.tag} name="{element.get("name")}"> refers to '
+                        f"note {ref.get('targetGUID')}, which is not in <Notes> (a dangling "
+                        "reference)."
+                    )
+                linked.add(note_id)
+                rows.append(
+                    {
+                        **notes[note_id],
+                        "target_type": kind,
+                        "target_id": target,
+                        "target_name": element.get("name") or pd.NA,
+                    }
+                )
+        rows += [
+            {**note, "target_type": pd.NA, "target_id": pd.NA, "target_name": pd.NA}
+            for guid, note in notes.items()
+            if guid not in linked
+        ]
+        return rows
+
     def read_cases(self) -> dict[str, list[str]]:
         """Attach case variables to the sources each case names; return cases by selection."""
         source_ids = {s["source_id"] for s in self.sources}
@@ -690,8 +762,10 @@ def read_qdpx(
         ``.sources`` (source_id, name, media, type, date, site, stakeholder_group, provider,
         cases, then other variables), ``.codings`` (one row per selection x code: coding_id,
         source_id, source_name, selection_id, start, end, text, code_id, code_path, coder,
-        cases), ``.texts``, ``.sets``, ``.skipped``, ``.origin``, ``.position_convention`` and
-        ``.position_evidence``.
+        cases; ``coder`` is the ``<User name>`` of the coding's ``creatingUser``), ``.texts``,
+        ``.sets``, ``.skipped``, ``.memos`` (each ``<Note>`` with the code, source, selection,
+        case or set that links to it by ``<NoteRef>``), ``.origin``,
+        ``.position_convention`` and ``.position_evidence``.
 
     Raises
     ------
@@ -781,6 +855,7 @@ def read_qdpx(
             stacklevel=2,
         )
     project_sets = _read_sets(root.find("Sets"), reader.code_ids, reader.where)
+    memos = pd.DataFrame(reader.read_memos())
     return QualProject(
         codebook=reader.codebook,
         sources=sources,
@@ -788,6 +863,7 @@ def read_qdpx(
         texts=reader.texts,
         sets=project_sets,
         skipped=skipped,
+        memos=memos,
         origin=root.get("origin"),
         position_convention=resolution.convention,
         position_evidence=resolution.evidence,

@@ -13,6 +13,7 @@ Errors name the file, spreadsheet row (header = row 1) and column.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from evalkit.data.schema import TABLES, code_tree_problems
 from evalkit.errors import ConfigError, QualImportError
 from evalkit.qual.code_kinds import CODE_KINDS, CodeKindRules, assign_code_kinds
 from evalkit.qual.codebook import build_codebook, code_tree_message
+from evalkit.qual.coders import combine_coders
 from evalkit.qual.project import QualProject
 from evalkit.qual.refiqda import read_qdc, read_qdpx
 from evalkit.qual.taguette import read_taguette
@@ -32,6 +34,7 @@ __all__ = [
     "load_qualitative",
     "read_cmocs",
     "read_qual_tables",
+    "read_source_texts",
     "with_source_attributes",
 ]
 
@@ -171,6 +174,30 @@ def read_cmocs(path: str | Path) -> pd.DataFrame:
     return frame.reset_index(drop=True).astype("str")
 
 
+def read_source_texts(folder: str | Path, source_ids: Iterable[str]) -> dict[str, str]:
+    """Each source's full text from ``texts/<source_id>.txt`` (or ``transcripts/``) in ``folder``.
+
+    Sources without a text file are left out; a byte-order mark is removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "texts").mkdir()
+    >>> _ = (d / "texts" / "S1.txt").write_text("We trust them.", encoding="utf-8")
+    >>> read_source_texts(d, ["S1", "S2"])
+    {'S1': 'We trust them.'}
+    """
+    folder = Path(folder)
+    texts: dict[str, str] = {}
+    for source_id in source_ids:
+        for sub in _TEXT_FOLDERS:
+            text_file = folder / sub / f"{source_id}.txt"
+            if text_file.is_file():
+                texts[str(source_id)] = text_file.read_bytes().decode("utf-8-sig")
+                break
+    return texts
+
+
 def read_qual_tables(folder: str | Path) -> QualProject:
     """Read evalkit's own qualitative tables from a folder.
 
@@ -246,13 +273,7 @@ def read_qual_tables(folder: str | Path) -> QualProject:
             )
         codings[column] = numbers.astype("Int64")
 
-    texts: dict[str, str] = {}
-    for source_id in sources["source_id"]:
-        for sub in _TEXT_FOLDERS:
-            text_file = folder / sub / f"{source_id}.txt"
-            if text_file.is_file():
-                texts[source_id] = text_file.read_bytes().decode("utf-8-sig")
-                break
+    texts = read_source_texts(folder, sources["source_id"])
     for row, coding in codings.iterrows():
         text = texts.get(coding["source_id"])
         if text is None or pd.isna(coding["start"]) or pd.isna(coding["end"]):
@@ -345,6 +366,7 @@ def with_source_attributes(project: QualProject, attributes: pd.DataFrame) -> Qu
         texts=project.texts,
         sets=project.sets,
         skipped=project.skipped,
+        memos=project.memos,
         origin=project.origin,
         position_convention=project.position_convention,
         position_evidence=project.position_evidence,
@@ -367,6 +389,10 @@ def load_qualitative(config: EvaluationConfig) -> QualProject:
           attributes: {Locality: site}  # REFI-QDA variable -> source column
           source_attributes: qual/sources.csv   # site / stakeholder group per source
           code_kinds: {prefix: {...}, parent: {...}, explicit: {...}}
+          coder: anna                   # who coded `project`, when the file does not say
+          coders: {ben: qual/ben.csv}   # further coders' exports of the same sources
+          lead_coders: [anna]           # whose coding is the evidence (evalkit.qual.coders)
+          agreement_unit: sentence      # sentence, paragraph, character or excerpt
 
     Without ``project``, evalkit's own tables in ``qual/`` are read. A ``qual/cmocs.csv`` is read
     into ``.cmocs`` whatever the coding format.
@@ -386,6 +412,10 @@ def load_qualitative(config: EvaluationConfig) -> QualProject:
         "attributes",
         "source_attributes",
         "code_kinds",
+        "coder",
+        "coders",
+        "lead_coders",
+        "agreement_unit",
     }
     unknown = set(settings) - allowed
     if unknown:
@@ -401,25 +431,42 @@ def load_qualitative(config: EvaluationConfig) -> QualProject:
             raise ConfigError(f"qualitative.{key}: {candidate} does not exist.")
         return candidate
 
-    target = resolve("project") if settings.get("project") else config.qual_dir
-    suffix = target.suffix.lower()
-    if target.is_dir():
-        project = read_qual_tables(target)
-    elif suffix == ".qdpx":
-        project = read_qdpx(
-            target,
-            position_convention=settings.get("position_convention"),
-            attributes=settings.get("attributes"),
-        )
-    elif suffix == ".qdc":
-        project = read_qdc(target)
-    elif suffix in (".csv", ".xlsx"):
-        codebook = resolve("taguette_codebook") if settings.get("taguette_codebook") else None
-        project = read_taguette(target, codebook=codebook)
-    else:
+    def read(target: Path) -> QualProject:
+        suffix = target.suffix.lower()
+        if target.is_dir():
+            return read_qual_tables(target)
+        if suffix == ".qdpx":
+            return read_qdpx(
+                target,
+                position_convention=settings.get("position_convention"),
+                attributes=settings.get("attributes"),
+            )
+        if suffix == ".qdc":
+            return read_qdc(target)
+        if suffix in (".csv", ".xlsx"):
+            codebook = resolve("taguette_codebook") if settings.get("taguette_codebook") else None
+            return read_taguette(target, codebook=codebook)
         raise ConfigError(
-            f"qualitative.project: {target} is not a .qdpx, .qdc, Taguette .csv/.xlsx or folder."
+            f"qualitative: {target} is not a .qdpx, .qdc, Taguette .csv/.xlsx or folder."
         )
+
+    target = resolve("project") if settings.get("project") else config.qual_dir
+    project = read(target)
+    others = settings.get("coders") or {}
+    if not isinstance(others, dict):
+        raise ConfigError(
+            "qualitative.coders: give each further coder's export by coder name, e.g. "
+            "{ben: qual/ben.qdpx}."
+        )
+    if settings.get("coder") or others:
+        first = str(settings.get("coder") or "coder_1")
+        projects = {first: project}
+        for coder, path in others.items():
+            candidate = config.data_dir / str(path)
+            if not candidate.exists():
+                raise ConfigError(f"qualitative.coders.{coder}: {candidate} does not exist.")
+            projects[str(coder)] = read(candidate)
+        project = combine_coders(projects)
     if settings.get("source_attributes"):
         attr_path = resolve("source_attributes")
         table = (

@@ -78,6 +78,7 @@ def read_taguette(
     highlights: str | Path,
     *,
     codebook: str | Path | None = None,
+    coder: str | None = None,
 ) -> QualProject:
     """Read a Taguette highlights export, optionally with its codebook export.
 
@@ -89,13 +90,17 @@ def read_taguette(
         Taguette's codebook export: ``.csv``/``.xlsx`` (column ``tag``, optional
         ``description``) or ``.qdc``. Every highlight's tag must be in it. Without it the
         codebook is the set of tags used.
+    coder : str, optional
+        Who made the highlights (Taguette does not export it): with one export per coder,
+        name each, or combine them with :func:`evalkit.qual.combine_coders`.
 
     Returns
     -------
     QualProject
         ``.sources`` one row per document (``source_id`` derived from the document name),
         ``.codings`` one row per highlight and tag (``selection_id`` is the highlight id;
-        ``start``/``end``/``coder`` are missing because Taguette does not export them),
+        ``start``/``end`` are missing because Taguette does not export them; ``coder`` is
+        ``coder``),
         ``.codebook``. Highlights without a tag are listed in ``.skipped``.
 
     Raises
@@ -154,7 +159,7 @@ def read_taguette(
             "text": tagged["content"].to_numpy(),
             "code_id": tag_ids.to_numpy(),
             "code_path": tag_ids.map(paths).to_numpy(),
-            "coder": pd.NA,
+            "coder": coder if coder else pd.NA,
         }
     )
     skipped = pd.DataFrame(

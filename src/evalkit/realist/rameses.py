@@ -211,6 +211,66 @@ def _counts(values: pd.Series) -> str:
     return ", ".join(f"{n:,} {label}" for label, n in sorted(counts.items()))
 
 
+def _number(value: float | None, digits: int = 2) -> str:
+    return "undefined" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
+
+
+def _rounds_text(rounds: pd.DataFrame) -> str:
+    """Item 11's words for the fieldwork rounds (``n_reinterviewed`` as given: maybe withheld)."""
+    numbered = rounds[~rounds["round"].isin(["all", "not recorded"])]
+    parts = []
+    for row in numbered.itertuples():
+        when = ""
+        if not pd.isna(row.first_date) and not pd.isna(row.last_date):
+            first, last = pd.Timestamp(row.first_date), pd.Timestamp(row.last_date)
+            when = f", {first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
+        parts.append(f"round {row.round}: {row.n_sources} sources{when}")
+    total = rounds[rounds["round"] == "all"]
+    again = total["n_reinterviewed"].iloc[0] if len(total) else 0
+    return (
+        f"fieldwork in {len(numbered)} round{'s' if len(numbered) != 1 else ''} ("
+        + "; ".join(parts)
+        + f"), {again} participants heard in more than one round"
+    )
+
+
+def _double_coding_text(double_coded: pd.DataFrame, agreement: pd.DataFrame | None) -> str:
+    """Item 13's words for double coding and the agreement figures."""
+    row = double_coded.iloc[0]
+    share = row["share_double_coded"]
+    coders = (
+        "two coders"
+        if int(row["n_coders"]) == 2
+        else f"two or more of the {row['n_coders']} coders"
+    )
+    text = (
+        f"{row['n_double_coded']} of {row['n_sources']} sources "
+        f"({0 if pd.isna(share) else round(100 * share)}%) were coded independently by {coders}"
+    )
+    if agreement is None or agreement.empty:
+        return text
+    pieces = []
+    for level, words in (
+        ("code", "on the codes"),
+        ("kind", "on the realist kind (context, mechanism, outcome)"),
+    ):
+        overall = agreement[(agreement["level"] == level) & (agreement["item"] == "all")]
+        if overall.empty:
+            continue
+        a = overall.iloc[0]
+        pieces.append(
+            f"{words}, {round(100 * a['percent_agreement'])}% agreement, Cohen's kappa "
+            f"{_number(a['cohen_kappa'])}, Krippendorff's alpha {_number(a['krippendorff_alpha'])}"
+        )
+    unit = agreement["unit"].iloc[0]
+    return (
+        text
+        + f"; agreement was measured by {unit}: "
+        + "; ".join(pieces)
+        + "; the coders' disagreements were listed for their reconciliation"
+    )
+
+
 def rameses_checklist(
     *,
     sources: pd.DataFrame | None = None,
@@ -219,6 +279,10 @@ def rameses_checklist(
     cmocs: pd.DataFrame | None = None,
     link: pd.DataFrame | None = None,
     locations: Mapping[int, str] | None = None,
+    rounds: pd.DataFrame | None = None,
+    double_coded: pd.DataFrame | None = None,
+    agreement: pd.DataFrame | None = None,
+    refinement: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The 20 RAMESES II items, with what evalkit can say filled in and prompts for the rest.
 
@@ -234,6 +298,16 @@ def rameses_checklist(
         :func:`evalkit.realist.cmoc_outcome_link` output (methods and patterns).
     locations : mapping, optional
         Item number -> where the report addresses it, overriding :data:`DEFAULT_LOCATIONS`.
+    rounds : DataFrame, optional
+        :func:`evalkit.realist.fieldwork_rounds` (item 11: the rounds and re-interviews; give
+        ``n_reinterviewed`` already suppressed, as text, for a published report).
+    double_coded : DataFrame, optional
+        :func:`evalkit.qual.double_coding` (item 13: the share double-coded).
+    agreement : DataFrame, optional
+        :func:`evalkit.qual.intercoder_agreement` rows, ``level`` code and/or kind (item 13: the
+        ``all`` rows' agreement figures).
+    refinement : DataFrame, optional
+        The refinement log (item 13: over how many periods the theories were refined).
 
     Returns
     -------
@@ -275,6 +349,8 @@ def rameses_checklist(
         collected.append(f"{excerpt_ids(codings).nunique():,} coded excerpts")
     if episodes is not None:
         collected.append(f"monitoring data for {len(episodes):,} referral episodes")
+    if rounds is not None:
+        collected.append(_rounds_text(rounds))
     if collected:
         auto[11] = ("evalkit", "; ".join(collected) + ".")
     if sources is not None and "stakeholder_group" in sources:
@@ -311,6 +387,20 @@ def rameses_checklist(
                 "(difference with 95% CI; " + ("; ".join(used) or "no model fitted") + "), "
                 "labelled consistent, inconsistent or inconclusive (CI including 0 or too few "
                 "episodes); the evaluator judged each CMOC's status"
+            )
+        if double_coded is not None:
+            methods.append(_double_coding_text(double_coded, agreement))
+        if refinement is not None and len(refinement):
+            periods = sorted(refinement["period"].dropna().unique())
+            methods.append(
+                f"the evaluator's status for each CMOC was recorded in a refinement log over "
+                f"{len(periods)} reporting period{'s' if len(periods) != 1 else ''} "
+                f"({', '.join(periods)})"
+                + (
+                    ", with the fieldwork rounds evidencing it"
+                    if "rounds" in refinement and refinement["rounds"].notna().any()
+                    else ""
+                )
             )
         text = "; ".join(methods)
         auto[13] = ("evalkit", text[0].upper() + text[1:] + ".")

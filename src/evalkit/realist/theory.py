@@ -45,8 +45,11 @@ THEORY_COLUMNS = (
     "n_stakeholder_groups",
 )
 
-#: Columns of the refinement log (``qual/refinement_log.csv``).
-REFINEMENT_LOG_COLUMNS = ("period", "cmoc_id", "programme_theory", "status", "pattern")
+#: Columns of the refinement log (``qual/refinement_log.csv``). ``rounds`` names the fieldwork
+#: rounds whose sources evidenced the CMOC by then (``1;2``); a log written before rounds were
+#: recorded has no such column and reads with it blank.
+REFINEMENT_LOG_COLUMNS = ("period", "cmoc_id", "programme_theory", "status", "pattern", "rounds")
+_OPTIONAL_LOG_COLUMNS = ("rounds",)
 
 _PERIOD = re.compile(r"^\d{4}-Q[1-4]$")
 
@@ -116,12 +119,15 @@ def read_refinement_log(path: str | Path) -> pd.DataFrame:
     Examples
     --------
     >>> read_refinement_log("no/such/refinement_log.csv").columns.tolist()
-    ['period', 'cmoc_id', 'programme_theory', 'status', 'pattern']
+    ['period', 'cmoc_id', 'programme_theory', 'status', 'pattern', 'rounds']
     """
     path = Path(path)
     if not path.is_file():
         return pd.DataFrame({c: pd.Series([], dtype="str") for c in REFINEMENT_LOG_COLUMNS})
     log = pd.read_csv(path, dtype="str", keep_default_na=False).replace("", pd.NA)
+    for column in _OPTIONAL_LOG_COLUMNS:
+        if column not in log.columns:
+            log[column] = pd.NA
     missing = [c for c in REFINEMENT_LOG_COLUMNS if c not in log.columns]
     if missing:
         raise QualImportError(
@@ -135,11 +141,18 @@ def record_period(
     cmocs: pd.DataFrame,
     period: str,
     link: pd.DataFrame | None = None,
+    rounds: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The log with ``period``'s statuses set to the CMOC table's current ones.
 
     Rows of other periods are kept as they are; rows already recorded for ``period`` are
     replaced (so re-running a report is idempotent).
+
+    Parameters
+    ----------
+    rounds : Series, optional
+        ``cmoc_id`` -> the fieldwork rounds evidencing it so far
+        (:func:`evalkit.realist.cmoc_rounds`), recorded in the ``rounds`` column.
 
     Examples
     --------
@@ -163,8 +176,11 @@ def record_period(
                 if link is not None
                 else pd.NA
             ),
+            "rounds": (cmocs["cmoc_id"].map(rounds).to_numpy() if rounds is not None else pd.NA),
         }
     )
+    if "rounds" not in log.columns:
+        log = log.assign(rounds=pd.NA)
     kept = log[log["period"] != period]
     out = pd.concat([kept, now], ignore_index=True) if not kept.empty else now
     return out.sort_values(["period"], kind="stable").reset_index(drop=True).astype("str")

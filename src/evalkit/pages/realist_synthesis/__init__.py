@@ -21,6 +21,9 @@ checklist; this package prepares them for the report page commissioners read
 * :mod:`evalkit.pages.realist_synthesis.history` — :func:`refinement_log_for_report`;
 * :mod:`evalkit.pages.realist_synthesis.rameses` — :func:`rameses_for_report`,
   :func:`link_for_checklist`;
+* :mod:`evalkit.pages.realist_synthesis.rigour` — double coding and agreement, fieldwork rounds
+  and evidence by round in a report's words, and :func:`write_evaluator_only` (the disagreement
+  list, re-interviews and memos, for the evaluation team only);
 * :mod:`evalkit.pages.realist_synthesis.sections` — the page's sections, display-ready, in the
   order the page reads (:func:`realist_analysis` computes what they share once), re-exported
   here so that the notebook reads ``page.in_brief(ev, analysis)`` and so on.
@@ -61,6 +64,16 @@ from evalkit.pages.realist_synthesis.rameses import (
     link_for_checklist,
     rameses_for_report,
 )
+from evalkit.pages.realist_synthesis.rigour import (
+    EVALUATOR_ONLY_FILES,
+    EVALUATOR_ONLY_FOLDER,
+    agreement_sentence,
+    agreement_table,
+    evidence_by_round_table,
+    rounds_for_checklist,
+    rounds_table,
+    write_evaluator_only,
+)
 from evalkit.pages.realist_synthesis.scope import (
     SOURCE_COLUMNS,
     QualitativeScope,
@@ -74,7 +87,10 @@ from evalkit.pages.realist_synthesis.sections import (
     RealistAnalysis,
     cmoc_cards,
     comparison_rules,
+    double_coding_and_agreement,
+    evaluator_only_outputs,
     evidence_and_patterns,
+    evidence_by_round,
     evidence_in_scope,
     how_the_theories_changed,
     in_brief,
@@ -84,12 +100,15 @@ from evalkit.pages.realist_synthesis.sections import (
     qualitative_sources,
     rameses_ii,
     realist_analysis,
+    rounds_of_fieldwork,
     where_configurations_recur,
 )
 
 __all__ = [
     "COMPARISON_COLUMNS",
     "ELEMENT_KINDS",
+    "EVALUATOR_ONLY_FILES",
+    "EVALUATOR_ONLY_FOLDER",
     "FILLED_BY_TEXT",
     "KEY_FIGURE_COLUMNS",
     "MAX_CANDIDATES",
@@ -106,13 +125,19 @@ __all__ = [
     "OutcomeWording",
     "QualitativeScope",
     "RealistAnalysis",
+    "agreement_sentence",
+    "agreement_table",
     "cmoc_card_html",
     "cmoc_cards",
     "cmoc_comparison",
     "cmoc_quotes",
     "comparison_rules",
     "difference_text",
+    "double_coding_and_agreement",
+    "evaluator_only_outputs",
     "evidence_and_patterns",
+    "evidence_by_round",
+    "evidence_by_round_table",
     "evidence_in_scope",
     "how_the_theories_changed",
     "in_brief",
@@ -130,8 +155,12 @@ __all__ = [
     "rameses_ii",
     "realist_analysis",
     "refinement_log_for_report",
+    "rounds_for_checklist",
+    "rounds_of_fieldwork",
+    "rounds_table",
     "sources_by_group",
     "stakeholder_label",
     "synthesis_key_figures",
     "where_configurations_recur",
+    "write_evaluator_only",
 ]

@@ -21,6 +21,7 @@ def refinement_log_for_report(
     cmocs: pd.DataFrame,
     period: str,
     link: pd.DataFrame | None = None,
+    rounds: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The refinement log with ``period``'s statuses added if it has none for that period yet.
 
@@ -38,6 +39,9 @@ def refinement_log_for_report(
         The report period, ``YYYY-Qn``.
     link : DataFrame, optional
         :func:`evalkit.realist.cmoc_outcome_link` output.
+    rounds : Series, optional
+        ``cmoc_id`` -> the fieldwork rounds evidencing it (:func:`evalkit.realist.cmoc_rounds`);
+        recorded for ``period``, and filled in where a recorded ``period`` has none.
 
     Returns
     -------
@@ -61,6 +65,12 @@ def refinement_log_for_report(
     [['2026-Q1', 'supported']]
     """
     period_end(period)
-    if cmocs.empty or (log["period"] == period).any():
+    if cmocs.empty:
         return log.reset_index(drop=True)
-    return record_period(log, cmocs, period, link)
+    if (log["period"] == period).any():
+        log = log.reset_index(drop=True)
+        if rounds is not None:
+            blank = (log["period"] == period) & log["rounds"].isna()
+            log.loc[blank, "rounds"] = log.loc[blank, "cmoc_id"].map(rounds)
+        return log
+    return record_period(log, cmocs, period, link, rounds=rounds)

@@ -9,13 +9,14 @@ service specification). What is left out is counted, with the reason, so the pag
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from evalkit.errors import ConfigError
 from evalkit.present.labels import humanise
+from evalkit.qual import lead_codings
 from evalkit.realist import STAKEHOLDER_LABELS, excerpt_ids
 
 __all__ = [
@@ -59,15 +60,19 @@ class QualitativeScope:
     Attributes
     ----------
     sources, codings, codebook, cmocs : DataFrame
-        As in ``Evaluation.qual``; ``codings`` holds only excerpts of the kept sources and has a
-        ``selection_id`` column (:func:`evalkit.realist.excerpt_ids`), so an excerpt coded
-        several times counts once.
+        As in ``Evaluation.qual``; ``codings`` holds only excerpts of the kept sources, by each
+        source's lead coder (:func:`evalkit.qual.lead_codings`: double coding checks the
+        evidence, it does not count it twice), and has a ``selection_id`` column
+        (:func:`evalkit.realist.excerpt_ids`), so an excerpt coded several times counts once.
     left_out : DataFrame
         ``reason, sources, excerpts``: one row per reason sources were left out (``"dated after
         the report period"``, ``"from other sites"``) with how many sources and distinct
         excerpts; empty when nothing was left out.
     period_end : Timestamp
         Last day of the report period.
+    all_codings : DataFrame or None
+        Every coder's codings of the kept sources, for inter-coder agreement (``None``: the
+        same as ``codings``).
     """
 
     sources: pd.DataFrame
@@ -76,6 +81,7 @@ class QualitativeScope:
     cmocs: pd.DataFrame
     left_out: pd.DataFrame
     period_end: pd.Timestamp
+    all_codings: pd.DataFrame | None = None
 
 
 def period_end(period: str) -> pd.Timestamp:
@@ -99,7 +105,11 @@ def period_end(period: str) -> pd.Timestamp:
 
 
 def qualitative_in_scope(
-    qual: Mapping[str, pd.DataFrame], *, period: str, site: str = "all"
+    qual: Mapping[str, pd.DataFrame],
+    *,
+    period: str,
+    site: str = "all",
+    lead_coders: Sequence[str] = (),
 ) -> QualitativeScope:
     """The sources a report for ``period`` (and ``site``) may draw on, with their excerpts.
 
@@ -115,6 +125,9 @@ def qualitative_in_scope(
         The report period, ``YYYY-Qn``.
     site : str
         ``"all"`` or a site name.
+    lead_coders : sequence of str
+        Whose coding is each source's evidence first (``qualitative.lead_coders``; default: the
+        coder who coded most sources).
 
     Returns
     -------
@@ -163,9 +176,12 @@ def qualitative_in_scope(
             excerpts = codings.loc[codings["source_id"].isin(ids), "selection_id"].nunique()
             left_out.append({"reason": reason, "sources": len(ids), "excerpts": int(excerpts)})
     kept = sources[~(late | elsewhere)].reset_index(drop=True)
+    every = codings[codings["source_id"].isin(set(kept["source_id"]))].reset_index(drop=True)
+    lead = lead_codings(every, lead_coders) if "coder" in every.columns else every
     return QualitativeScope(
         sources=kept,
-        codings=codings[codings["source_id"].isin(set(kept["source_id"]))].reset_index(drop=True),
+        codings=lead,
+        all_codings=every,
         codebook=qual["codebook"],
         cmocs=qual["cmocs"],
         left_out=pd.DataFrame(left_out, columns=["reason", "sources", "excerpts"]),

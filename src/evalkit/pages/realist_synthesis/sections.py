@@ -11,14 +11,16 @@ what the reader sees, and in what order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from IPython.display import HTML
 
-from evalkit import realist
+from evalkit import qual, realist
 from evalkit.data.evaluation import Evaluation
+from evalkit.errors import QualImportError
 from evalkit.pages.realist_synthesis.cards import cmoc_card_html, plural
 from evalkit.pages.realist_synthesis.comparison import cmoc_comparison
 from evalkit.pages.realist_synthesis.figures import synthesis_key_figures
@@ -30,6 +32,14 @@ from evalkit.pages.realist_synthesis.rameses import (
     link_for_checklist,
     rameses_for_report,
 )
+from evalkit.pages.realist_synthesis.rigour import (
+    agreement_sentence,
+    agreement_table,
+    evidence_by_round_table,
+    rounds_for_checklist,
+    rounds_table,
+    write_evaluator_only,
+)
 from evalkit.pages.realist_synthesis.scope import (
     QualitativeScope,
     qualitative_in_scope,
@@ -39,13 +49,17 @@ from evalkit.present import figures as viz
 from evalkit.present.blocks import Blocks
 from evalkit.present.keyfigures import record
 from evalkit.present.labels import period_label
+from evalkit.qual.agreement import Unit
 
 __all__ = [
     "REFINEMENT_LOG_FILE",
     "RealistAnalysis",
     "cmoc_cards",
     "comparison_rules",
+    "double_coding_and_agreement",
+    "evaluator_only_outputs",
     "evidence_and_patterns",
+    "evidence_by_round",
     "evidence_in_scope",
     "how_the_theories_changed",
     "in_brief",
@@ -55,6 +69,7 @@ __all__ = [
     "qualitative_sources",
     "rameses_ii",
     "realist_analysis",
+    "rounds_of_fieldwork",
     "where_configurations_recur",
 ]
 
@@ -79,6 +94,16 @@ class RealistAnalysis:
         :func:`evalkit.realist.cmoc_evidence` and
         :func:`evalkit.pages.realist_synthesis.cmoc_comparison`; ``None`` when no CMOC is
         recorded.
+    double_coded, agreement : DataFrame or None
+        :func:`evalkit.qual.double_coding` of the sources in scope and
+        :func:`evalkit.qual.intercoder_agreement` on the codes and on the realist kinds (both
+        levels in one table); ``None`` when the codings name no coder.
+    texts : dict
+        The full text of each source in scope that has one (``qual/texts`` or
+        ``qual/transcripts``).
+    rounds, evidence_by_round : DataFrame or None
+        :func:`evalkit.realist.fieldwork_rounds` and
+        :func:`evalkit.realist.cmoc_evidence_by_round`; ``None`` when no source has a round.
     """
 
     scope: QualitativeScope
@@ -87,6 +112,16 @@ class RealistAnalysis:
     link: pd.DataFrame | None
     evidence: pd.DataFrame | None
     comparison: pd.DataFrame | None
+    double_coded: pd.DataFrame | None = None
+    agreement: pd.DataFrame | None = None
+    texts: dict[str, str] = field(default_factory=dict)
+    rounds: pd.DataFrame | None = None
+    evidence_by_round: pd.DataFrame | None = None
+
+    @property
+    def has_rounds(self) -> bool:
+        """Whether any source in scope records its fieldwork round."""
+        return self.rounds is not None
 
     @property
     def has_cmocs(self) -> bool:
@@ -110,7 +145,10 @@ def realist_analysis(ev: Evaluation) -> RealistAnalysis:
     -------
     RealistAnalysis
     """
-    scope = qualitative_in_scope(ev.qual, period=ev.period, site=ev.site)
+    settings = dict(ev.config.qualitative or {})
+    scope = qualitative_in_scope(
+        ev.qual, period=ev.period, site=ev.site, lead_coders=settings.get("lead_coders") or ()
+    )
     min_n = int(ev.config.realist.get("min_n", 30))
     cmocs = scope.cmocs
     link = evidence = comparison = None
@@ -134,7 +172,54 @@ def realist_analysis(ev: Evaluation) -> RealistAnalysis:
             round_to=policy.round_to,
         )
     figures = synthesis_key_figures(cmocs, link, scope.sources, scope.codings)
-    return RealistAnalysis(scope, min_n, figures, link, evidence, comparison)
+    texts = qual.read_source_texts(ev.config.qual_dir, scope.sources["source_id"])
+    every = scope.all_codings if scope.all_codings is not None else scope.codings
+    double_coded = agreement = None
+    if "coder" in every.columns and every["coder"].notna().any():
+        double_coded = qual.double_coding(every, scope.sources)
+        agreement = _agreement(every, texts, scope.codebook, settings.get("agreement_unit"))
+    rounds = by_round = None
+    if "round" in scope.sources.columns and scope.sources["round"].notna().any():
+        rounds = realist.fieldwork_rounds(scope.sources, scope.codings)
+        if not cmocs.empty:
+            by_round = realist.cmoc_evidence_by_round(
+                cmocs, scope.codings, scope.sources, scope.codebook
+            )
+    return RealistAnalysis(
+        scope,
+        min_n,
+        figures,
+        link,
+        evidence,
+        comparison,
+        double_coded=double_coded,
+        agreement=agreement,
+        texts=texts,
+        rounds=rounds,
+        evidence_by_round=by_round,
+    )
+
+
+def _agreement(
+    codings: pd.DataFrame, texts: dict[str, str], codebook: pd.DataFrame, unit: object
+) -> pd.DataFrame:
+    """Agreement on the codes and on the realist kinds, on the configured unit (default
+    sentences), or on whole excerpts when the texts or positions to cut units from are missing."""
+    chosen = cast(Unit, str(unit or "sentence"))
+    parts = []
+    for level in ("code", "kind"):
+        try:
+            parts.append(
+                qual.intercoder_agreement(
+                    codings, texts, codebook=codebook, unit=chosen, level=level
+                )
+            )
+        except QualImportError:
+            if chosen == "excerpt":
+                raise
+            chosen = "excerpt"
+            return _agreement(codings, texts, codebook, chosen)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _analysis(ev: Evaluation, analysis: RealistAnalysis | None) -> RealistAnalysis:
@@ -266,6 +351,111 @@ def qualitative_sources(ev: Evaluation, analysis: RealistAnalysis | None = None)
         caption="Qualitative sources by stakeholder group (counts of sources, not people)",
         policy=None,
     )
+
+
+def double_coding_and_agreement(ev: Evaluation, analysis: RealistAnalysis | None = None) -> Blocks:
+    """The share of sources double-coded and how far the coders agreed (methods)."""
+    analysis = _analysis(ev, analysis)
+    if analysis.double_coded is None or analysis.agreement is None:
+        return Blocks().markdown(
+            "The coding does not record who coded each excerpt, so agreement between coders "
+            "cannot be reported."
+        )
+    blocks = Blocks().markdown(agreement_sentence(analysis.double_coded, analysis.agreement))
+    if analysis.agreement.empty:
+        return blocks
+    unit = str(analysis.agreement["unit"].iloc[0])
+    return blocks.table(
+        agreement_table(analysis.agreement).set_index("Compared on"),
+        caption=f"Agreement between coders on the double-coded sources, by {unit} "
+        "(counts of text units, not people)",
+        policy=None,
+    ).markdown(
+        "Kappa and alpha correct the agreement for what chance alone would give: 1 is perfect "
+        "agreement, 0 no better than chance. The evidence tallies use each source's lead "
+        "coder's coding. The passages the coders disagreed on are listed for the team's "
+        "reconciliation meeting; that list quotes the sources in full, so it stays with the "
+        "evaluation team and is not part of this report."
+    )
+
+
+def rounds_of_fieldwork(ev: Evaluation, analysis: RealistAnalysis | None = None) -> Blocks:
+    """The fieldwork rounds: sources, dates, people heard and people heard again."""
+    analysis = _analysis(ev, analysis)
+    if analysis.rounds is None:
+        return Blocks()
+    policy = ev.config.disclosure
+    numbered = analysis.rounds[~analysis.rounds["round"].isin(["all", realist.NO_ROUND])]
+    return (
+        Blocks()
+        .markdown(
+            f"The interviews and focus groups were done in "
+            f"{plural(len(numbered), 'round')}: the first to test the initial programme "
+            "theories, the later ones to refine them"
+            + (
+                ", partly with the same people."
+                if int(analysis.rounds["n_reinterviewed"].iloc[-1])
+                else "."
+            )
+        )
+        .table(
+            rounds_table(analysis.rounds).set_index("Round"),
+            caption="Fieldwork rounds (people are counted by pseudonym; focus groups and "
+            "documents name no one)",
+            policy=policy,
+            count_columns=["People interviewed", "Heard in an earlier round"],
+            secondary="columns",
+        )
+    )
+
+
+def evidence_by_round(ev: Evaluation, analysis: RealistAnalysis | None = None) -> Blocks:
+    """Sources evidencing each CMOC in each fieldwork round."""
+    analysis = _analysis(ev, analysis)
+    if analysis.evidence_by_round is None:
+        return Blocks()
+    return Blocks().table(
+        evidence_by_round_table(analysis.evidence_by_round),
+        caption="Sources evidencing each CMOC, by fieldwork round (counts of sources, not people)",
+        policy=None,
+    )
+
+
+def evaluator_only_outputs(
+    ev: Evaluation, output_dir: str | Path, analysis: RealistAnalysis | None = None
+) -> Blocks:
+    """Write the evaluation team's files (disagreements, re-interviews, memos); show nothing
+    of them.
+
+    :func:`~evalkit.pages.realist_synthesis.rigour.write_evaluator_only` puts them in the
+    ``evaluator_only`` folder of ``output_dir``; the report publishes pages only.
+    """
+    analysis = _analysis(ev, analysis)
+    scope = analysis.scope
+    every = scope.all_codings if scope.all_codings is not None else scope.codings
+    unit = (
+        str(analysis.agreement["unit"].iloc[0])
+        if analysis.agreement is not None and not analysis.agreement.empty
+        else "excerpt"
+    )
+    empty = pd.DataFrame(columns=list(qual.DISAGREEMENT_COLUMNS))
+    has_coders = analysis.double_coded is not None
+    disagreements = kinds = empty
+    if has_coders:
+        parts = dict(
+            texts=analysis.texts, codebook=scope.codebook, sources=scope.sources, unit=unit
+        )
+        disagreements = qual.disagreements(every, **parts)
+        kinds = qual.disagreements(every, level="kind", **parts)
+    write_evaluator_only(
+        output_dir,
+        cmocs=scope.cmocs,
+        memos=realist.cmoc_memos(scope.cmocs),
+        disagreements=disagreements,
+        kind_disagreements=kinds,
+        reinterviews=realist.reinterviews(scope.sources),
+    )
+    return Blocks()
 
 
 def comparison_rules(ev: Evaluation, analysis: RealistAnalysis | None = None) -> Blocks:
@@ -409,19 +599,33 @@ def how_the_theories_changed(
     if not analysis.has_cmocs:
         return Blocks()
     log = realist.read_refinement_log(ev.config.qual_dir / REFINEMENT_LOG_FILE)
-    log = refinement_log_for_report(log, analysis.scope.cmocs, ev.period, analysis.link)
+    rounds = (
+        realist.cmoc_rounds(analysis.evidence_by_round)
+        if analysis.evidence_by_round is not None
+        else None
+    )
+    log = refinement_log_for_report(
+        log, analysis.scope.cmocs, ev.period, analysis.link, rounds=rounds
+    )
     realist.write_refinement_log(log, Path(output_dir) / REFINEMENT_LOG_FILE)
     history = realist.status_history(log, up_to=ev.period)
     periods = [
         c for c in history.columns if c not in ("cmoc_id", "programme_theory", "changed", "history")
     ]
+    shown = log[log["period"] <= ev.period]
+    latest = shown[shown["period"] == periods[-1]].set_index("cmoc_id")["rounds"]
+    with_rounds = latest.notna().any() and (latest.astype(str) != "").any()
+    if with_rounds:
+        history["rounds"] = history["cmoc_id"].map(latest).map(_rounds_words)
+    extra = ["rounds"] if with_rounds else []
     if len(periods) > 1:
         table = (
-            history[["cmoc_id", *periods, "history"]]
+            history[["cmoc_id", *periods, "history", *extra]]
             .rename(
                 columns={
                     "cmoc_id": "CMOC",
                     "history": "How it changed",
+                    "rounds": "Evidence from fieldwork",
                     **{p: period_label(p) for p in periods},
                 }
             )
@@ -430,17 +634,51 @@ def how_the_theories_changed(
         return Blocks().table(
             table, caption="The evaluator's status for each CMOC, by reporting period", policy=None
         )
-    return Blocks().markdown(
+    blocks = Blocks().markdown(
         f"{period_label(periods[0])} is the first period with recorded statuses, so there is no "
         "change to show yet. From the next report on, this section shows how each CMOC's status "
         "moved."
     )
+    if with_rounds:
+        table = (
+            history[["cmoc_id", periods[0], "rounds"]]
+            .rename(
+                columns={
+                    "cmoc_id": "CMOC",
+                    periods[0]: f"Status, {period_label(periods[0])}",
+                    "rounds": "Evidence from fieldwork",
+                }
+            )
+            .set_index("CMOC")
+        )
+        blocks.table(
+            table,
+            caption="The evaluator's status for each CMOC and the fieldwork rounds behind it",
+            policy=None,
+        )
+    return blocks
+
+
+def _rounds_words(rounds: object) -> str:
+    """``"1;2"`` -> ``"rounds 1 and 2"``; blank -> "no excerpts yet"."""
+    if rounds is None or pd.isna(rounds) or str(rounds).strip() in ("", "nan"):
+        return "no excerpts yet"
+    parts = [r for r in str(rounds).split(";") if r]
+    if len(parts) == 1:
+        return f"round {parts[0]}"
+    return "rounds " + ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
 def rameses_ii(ev: Evaluation, analysis: RealistAnalysis | None = None) -> Blocks:
     """The RAMESES II items, where this report addresses them and what is left to write."""
     analysis = _analysis(ev, analysis)
     scope = analysis.scope
+    policy = ev.config.disclosure
+    log = None
+    if analysis.has_cmocs:
+        recorded = realist.read_refinement_log(ev.config.qual_dir / REFINEMENT_LOG_FILE)
+        log = refinement_log_for_report(recorded, scope.cmocs, ev.period, analysis.link)
+        log = log[log["period"] <= ev.period]
     checklist = realist.rameses_checklist(
         sources=scope.sources,
         codings=scope.codings,
@@ -448,6 +686,16 @@ def rameses_ii(ev: Evaluation, analysis: RealistAnalysis | None = None) -> Block
         cmocs=scope.cmocs if analysis.has_cmocs else None,
         link=link_for_checklist(analysis.link) if analysis.link is not None else None,
         locations=REPORT_LOCATIONS,
+        rounds=(
+            rounds_for_checklist(
+                analysis.rounds, threshold=policy.threshold, round_to=policy.round_to
+            )
+            if analysis.rounds is not None
+            else None
+        ),
+        double_coded=analysis.double_coded,
+        agreement=analysis.agreement,
+        refinement=log,
     )
     table = rameses_for_report(checklist)
     blocks = Blocks().table(
