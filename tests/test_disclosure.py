@@ -16,8 +16,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.optimize import linprog
 
-from evalkit.disclosure.scan import identifiers_in_extract, scan_html
-from evalkit.disclosure.suppression import round_counts, suppress, suppression_mask
+from evalkit.config import DisclosurePolicy
+from evalkit.disclosure.scan import identifiers_in_extract, scan_disclosure, scan_html
+from evalkit.disclosure.suppression import (
+    percent_pins_count,
+    round_counts,
+    rule_statement,
+    share_candidates,
+    share_withheld,
+    suppress,
+    suppression_mask,
+)
 from evalkit.errors import DisclosureError
 from evalkit.present.tables import show_table, table_html
 
@@ -179,7 +188,8 @@ def test_table_html_is_accessible_and_explains_suppression():
     )
     assert "<caption>Referrals &lt;by&gt; site</caption>" in markup
     assert '<th scope="col">Site</th><th scope="col" class="number">referrals</th>' in markup
-    assert '<tr><th scope="row">South</th><td class="number">120</td>' in markup
+    # Counts of people are marked for the pre-publish small-number scan.
+    assert '<tr><th scope="row">South</th><td class="number count">120</td>' in markup
     assert "53.8%" in markup and "2.2%" not in markup and "44.0%" not in markup
     assert markup.count('<td class="suppressed">*</td>') == 4
     assert "fewer than 8 people" in markup
@@ -368,3 +378,112 @@ def test_identifiers_from_xlsx_with_a_duration_cell_calamine_cannot_hold(tmp_pat
     book.save(tmp_path / "north_participants.xlsx")
     found = identifiers_in_extract(tmp_path / "north_participants.xlsx")
     assert found.to_numpy().tolist() == [["client_id", "NT-000101"]]
+
+
+# ------------------------------------------------------- shares, precision and the page scan
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "withheld"),
+    [
+        (3, 11, True),  # 3 followed up: a small numerator
+        (8, 11, True),  # 3 not followed up: a small complement
+        (8, 16, False),  # 8 and 8
+        (0, 20, False),  # nobody: zero is shown
+        (20, 20, False),  # everybody: the complement is zero
+        (7, 7, True),  # the denominator itself is small
+    ],
+)
+def test_a_share_is_withheld_when_its_numerator_or_complement_is_small(
+    numerator, denominator, withheld
+):
+    assert bool(share_withheld(numerator, denominator, 8)) is withheld
+
+
+def test_percent_precision_that_gives_back_the_exact_count():
+    # Shown denominator 95 with counts rounded to 5: the true one is 93 to 97.
+    # 26.9% at one place fits only 25/93 (25/94 = 26.6, 26/96 = 27.1, 26/97 = 26.8).
+    assert share_candidates(26.9, 1, 95, 5) == [(25, 93)]
+    assert percent_pins_count(26.9, 1, 95, 5) == 25
+    # As a whole percent it fits 25/93, 25/94, 26/95, 26/96 and 26/97: not pinned.
+    assert share_candidates(27, 0, 95, 5) == [(25, 93), (25, 94), (26, 95), (26, 96), (26, 97)]
+    assert percent_pins_count(27, 0, 95, 5) is None
+    # Exact denominators show the count anyway: nothing extra is given away.
+    assert percent_pins_count(26.9, 1, 93, None) is None
+
+
+def test_a_share_column_is_hidden_where_the_people_without_it_are_few():
+    # Row A: 11 with a start score, 8 followed up, so 3 lost: the 73% would give the 3 away.
+    table = pd.DataFrame(
+        {"start": [11, 40, 51], "end": [8, 20, 28], "pct": [72.7, 50.0, 54.9]},
+        index=["A", "B", "All"],
+    )
+    mask = suppression_mask(
+        table, 8, count_columns=["start", "end"], shares={"pct": ("end", "start")},
+        secondary="columns",
+    )  # fmt: skip
+    assert mask.loc["A"].tolist() == ["", "", "share"]
+    assert mask.loc["B", "pct"] == "" and mask.loc["All", "pct"] == ""
+    shown = suppress(
+        table, 8, count_columns=["start", "end"], shares={"pct": ("end", "start")},
+        secondary="columns", round_to=5,
+    )  # fmt: skip
+    assert shown["start"].tolist() == [10, 40, 50] and pd.isna(shown.loc["A", "pct"])
+    with pytest.raises(DisclosureError, match="share column 'pct'"):
+        suppression_mask(table, 8, count_columns=["start"], shares={"pct": ("end", "start")})
+
+
+def test_the_rule_statement_names_threshold_rounding_complement_and_the_floor():
+    text = rule_statement(DisclosurePolicy(threshold=10, round_to=5))
+    assert "counts below 10 (1 to 9 people) are not shown" in text
+    assert "NHS Digital's floor of 5" in text
+    assert "rounded to the nearest 5" in text
+    assert "with or without the outcome number 1 to 9" in text
+    assert "counts are shown exactly" in rule_statement(DisclosurePolicy(round_to=None))
+
+
+def test_the_page_scan_finds_small_shares_exact_percentages_and_unrounded_counts(tmp_path):
+    page = tmp_path / "00_data_quality.html"
+    page.write_text(
+        "<p><strong>27%</strong> of 11 people with a start score were followed up.</p>\n"
+        "<p>Of the 95 who finished, <strong>26.9%</strong> recovered; 26.9% of 95 is exact.</p>\n"
+        '<table><tr><td class="number count">3</td><td class="number count">1,466</td>'
+        '<td class="number count">1,465</td><td class="number">3</td>'
+        '<td class="suppressed">*</td></tr></table>\n'
+        '<p>52% of the 1,465 people.</p><img alt="40% of 10 quit" src="x.png">\n',
+        encoding="utf-8",
+    )
+    found = scan_disclosure([page], DisclosurePolicy(threshold=8, round_to=5))
+    assert found[["line", "what"]].values.tolist() == [
+        [1, '"27% of 11": 3 people have it or 8 do not, fewer than 8'],
+        [2, '"26.9% of 95": gives back the exact count, 25 of 93'],
+        [3, "a count of 3 people in a table, fewer than 8"],
+        [3, "a count of 1,466 people in a table, not rounded to the nearest 5"],
+        # Of 8 to 12 people only 4 of 10 is 40% to a whole percent (3/8 is 38%, 5/12 42%).
+        [4, '"40% of 10": 4 people have it or 6 do not, fewer than 8'],
+    ]
+    clean = tmp_path / "01.html"
+    clean.write_text('<p>52% of the 1,465 people.</p><td class="number count">1,465</td>')
+    assert scan_disclosure([clean], DisclosurePolicy(threshold=8, round_to=None)).empty
+
+
+def test_every_table_of_people_marks_its_counts_for_the_scan_and_records_tables_do_not():
+    table = pd.DataFrame({"Referrals": [120, 98]}, index=["North", "South"])
+    assert table_html(table, caption="c", round_to=5).count('class="number count"') == 2
+    assert 'class="number count"' not in table_html(table, caption="c", threshold=0)
+
+
+def test_the_publish_is_refused_when_a_rendered_page_breaks_the_small_number_rules(tmp_path):
+    from types import SimpleNamespace
+
+    from evalkit.pipeline.report import _ReportRun
+
+    (tmp_path / "00_data_quality.html").write_text(
+        "<p><strong>27%</strong> of 11 people were followed up.</p>", encoding="utf-8"
+    )
+    run = SimpleNamespace(config=SimpleNamespace(disclosure=DisclosurePolicy()), say=print)
+    no_identifiers = pd.DataFrame({"kind": pd.Series(dtype=str), "value": pd.Series(dtype=str)})
+    with pytest.raises(DisclosureError, match=r"00_data_quality.html line 1: \"27% of 11\""):
+        _ReportRun.scan(run, tmp_path, no_identifiers)
+    (tmp_path / "00_data_quality.html").write_text("<p>52% of the 1,465 people.</p>")
+    assert _ReportRun.scan(run, tmp_path, no_identifiers)["threshold"] == 8

@@ -44,10 +44,13 @@ def test_scope_states_the_quarter_and_the_rounding_of_the_policy(service):
     text = page.scope(service).text()
     assert text == (
         f"**Scope:** {service.scope} (Apr to Jun 2026). Counts of people are rounded to the "
-        f"nearest {service.config.disclosure.round_to}."
+        f"nearest {service.config.disclosure.round_to}, and groups of fewer than 8 people are "
+        "not shown."
     )
     exact = with_policy(service, DisclosurePolicy(threshold=8, round_to=None))
-    assert page.scope(exact).text().endswith("rounded to the nearest 1.")
+    assert page.scope(exact).text().endswith(
+        "Counts of people are shown exactly, and groups of fewer than 8 people are not shown."
+    )
 
 
 def test_kpi_tables_count_the_episode_table_and_withhold_small_groups(service, kpis, first_quarter):
@@ -127,12 +130,11 @@ def test_smoking_section_records_the_quit_rate_of_the_episode_table(service, kpi
     setters, confirmed, reported = quitters(service)
     quit_rate = figures()["quit_4wk_co_rate"]
     low, high = wilson_ci(confirmed, setters)
-    assert quit_rate["value"] == round(100 * confirmed / setters, 1)
+    assert quit_rate["value"] == pytest.approx(100 * confirmed / setters)  # unrounded
     assert quit_rate["n"] == setters
-    assert (quit_rate["ci_low"], quit_rate["ci_high"]) == (
-        round(100 * low, 1),
-        round(100 * high, 1),
-    )
+    assert (quit_rate["ci_low"], quit_rate["ci_high"]) == pytest.approx((100 * low, 100 * high))
+    # The page states it as the index and the summary do: a whole percent.
+    assert f"{100 * confirmed / setters:.0f}%** (95% CI {100 * low:.0f}% to" in blocks.text()
     validation = figures()["co_validation_rate"]  # withheld: a small group is not confirmed
     assert validation["value"] is None and validation["n"] == reported
     policy = service.config.disclosure

@@ -258,16 +258,16 @@ def test_record_rejects_malformed_figures(tmp_path, kwargs, message):
 
 def test_key_figures_on_fewer_people_than_the_threshold_are_not_shown():
     rows = [
-        ["nb", "a", "Quit rate", 42.5, "%", 300, 37.04, 48.1],
-        ["nb", "b", "Quitters at West", 7, "people", 7, None, None],  # 7 < 8: suppressed
-        ["nb", "c", "Quitters at East", 8, "people", 8, None, None],  # 8: shown
-        ["nb", "d", "Follow-up", None, None, None, None, None],
+        ["nb", "a", "Quit rate", 42.5, "%", 300, 37.04, 48.1, 1],  # shown to 1 place
+        ["nb", "b", "Quitters at West", 7, "people", 7, None, None, 0],  # 7 < 8: suppressed
+        ["nb", "c", "Quitters at East", 8, "people", 8, None, None, 0],  # 8: shown
+        ["nb", "d", "Follow-up", None, None, None, None, None, None],
     ]
     figures = pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS)
     figures["value"] = pd.Series([r[3] for r in rows], dtype=object)  # as read_key_figures
     shown = format_key_figures(figures, threshold=8)
     assert [(f["value"], f["ci"], f["n"]) for f in shown] == [
-        ("42.5%", "37.0 to 48.1", "300"),
+        ("42.5%", "37.0% to 48.1%", "300"),
         ("*", "", ""),
         ("8 people", "", "8"),
         ("not available", "", ""),

@@ -1,8 +1,10 @@
-"""The pre-publish scans of rendered pages: identifiers from the extracts, and live markup.
+"""The pre-publish scans of rendered pages: identifiers, small numbers and live markup.
 
 The identifier scan reads the client identifiers, NHS numbers, dates of birth and full postcodes
-present in the raw provider extracts and looks for any of them in the rendered HTML; the markup
-scan refuses anything in a page that could run code or load something.
+present in the raw provider extracts and looks for any of them in the rendered HTML; the
+small-number scan checks every count of people in a table and every "p% of N" in the text
+against the disclosure rules (:mod:`evalkit.disclosure.suppression`); the markup scan refuses
+anything in a page that could run code or load something.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.config import DisclosurePolicy
 from evalkit.data.readers import parse_dates
+from evalkit.disclosure.suppression import share_candidates, small_count
 
 __all__ = [
     "IDENTIFIER_COLUMNS",
@@ -24,6 +28,7 @@ __all__ = [
     "identifiers_in_extract",
     "is_scannable_client_id",
     "mask_identifier",
+    "scan_disclosure",
     "scan_html",
     "scan_live_markup",
 ]
@@ -352,3 +357,86 @@ onerror= on <img>'}]
         parser.close()
         rows += [{"file": str(path), "line": line, "what": what} for line, what in parser.found]
     return pd.DataFrame(rows, columns=["file", "line", "what"])
+
+
+#: A count of people in a table, as :func:`evalkit.present.tables.table_html` marks it.
+_COUNT_CELL = re.compile(r'<td class="number count">([^<]*)</td>')
+#: A share in the text: "27% of 11", "52% of the 1,465 people".
+_SHARE = re.compile(r"(?<![\d.,])(\d+(?:\.(\d+))?)\s?% of (?:the |all |these |those )?(\d[\d,]*)\b")
+_TAG = re.compile(r"<[^>]*>")
+_ALT = re.compile(r'\balt="([^"]*)"')
+
+
+def _page_text(line: str) -> str:
+    """A line of a page as a reader sees it: its text and its alt text, tags removed."""
+    return html.unescape(" ".join([_TAG.sub("", line), *_ALT.findall(line)]))
+
+
+def scan_disclosure(paths: Iterable[str | Path], policy: DisclosurePolicy) -> pd.DataFrame:
+    """Find numbers in rendered pages that break the small-number rules of ``policy``.
+
+    Flagged:
+
+    * a count of people in a table (a cell :func:`evalkit.present.tables.table_html` marks as
+      a count) of 1 to ``threshold - 1``, or not rounded to ``round_to``;
+    * a share written "p% of N" (in text or alt text) whose people with or without it are
+      1 to ``threshold - 1`` whatever the true count behind the rounded N
+      (:func:`~evalkit.disclosure.suppression.share_withheld`), or whose precision gives back
+      the exact count (:func:`~evalkit.disclosure.suppression.percent_pins_count`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``file, line, what`` per finding; empty when clean.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> page = pathlib.Path(tempfile.mkdtemp()) / "p.html"
+    >>> _ = page.write_text("<p><strong>27%</strong> of 11 followed up.</p>\\n"
+    ...                     "<p>26.9% of 95 recovered; 52% of the 1,465 people.</p>\\n"
+    ...                     '<td class="number count">3</td><td class="number count">1,465</td>')
+    >>> for what in scan_disclosure([page], DisclosurePolicy(threshold=8, round_to=5))["what"]:
+    ...     print(what)
+    "27% of 11": 3 people have it or 8 do not, fewer than 8
+    "26.9% of 95": gives back the exact count, 25 of 93
+    a count of 3 people in a table, fewer than 8
+    a count of 1,465 people in a table, not rounded to the nearest 5
+    """
+    threshold, round_to = policy.threshold, policy.round_to
+    rows = []
+    for path in map(Path, paths):
+        text = _DATA_URI.sub("data:", path.read_text(encoding="utf-8"))
+        for number, line in enumerate(text.splitlines(), start=1):
+            found = []
+            for match in _SHARE.finditer(_page_text(line)):
+                shown, fraction, denominator = match.groups()
+                decimals = len(fraction or "")
+                n = int(denominator.replace(",", ""))
+                fits = share_candidates(float(shown), decimals, n, round_to)
+                if fits and all(
+                    small_count(k, threshold) or small_count(d - k, threshold) for k, d in fits
+                ):
+                    k, d = fits[0]
+                    found.append(
+                        f'"{match.group(0)}": {k} people have it or {d - k} do not, fewer than '
+                        f"{threshold}"
+                    )
+                elif round_to and len({k for k, _ in fits}) == 1:
+                    k, d = fits[0]
+                    exact = f"{k} of {d}" if len({d for _, d in fits}) == 1 else str(k)
+                    found.append(f'"{match.group(0)}": gives back the exact count, {exact}')
+            for match in _COUNT_CELL.finditer(line):
+                cell = html.unescape(match.group(1)).strip().replace(",", "")
+                if not re.fullmatch(r"\d+", cell):
+                    continue
+                count = int(cell)
+                if small_count(count, threshold):
+                    found.append(f"a count of {count:,} people in a table, fewer than {threshold}")
+                elif round_to and count % round_to:
+                    found.append(
+                        f"a count of {count:,} people in a table, not rounded to the nearest "
+                        f"{round_to}"
+                    )
+            rows += [{"file": str(path), "line": number, "what": what} for what in found]
+    return pd.DataFrame(rows, columns=["file", "line", "what"]).astype({"line": "int64"})

@@ -2,11 +2,14 @@
 
 The figures (:func:`completeness`, :func:`reconciliation_by_provider`, :func:`issues_by_rule`,
 :func:`data_vintage`) let a commissioner judge how far the rest of the report can be trusted;
-the page sections (:func:`scope`, :func:`records_accounted_for`, :func:`validation_problems`,
+the page sections (:func:`scope`, with the methods text of :func:`scope_statement`: episodes in
+scope, referrals out of scope, rows quarantined and the small-number rule;
+:func:`records_accounted_for`, :func:`validation_problems`,
 :func:`episode_completeness`, :func:`follow_up`, :func:`lost_versus_followed_up`,
 :func:`vintage`, :func:`scoring_rules`) return them display-ready (:class:`~evalkit.present.
 blocks.Blocks`). Issue *values* are never summarised here (they may hold identifiers); only
-counts by rule, table and provider.
+counts by rule, table and provider. Counts of people are rounded and withheld like on every
+other page (docs/disclosure.md); counts of records are shown exactly.
 """
 
 from __future__ import annotations
@@ -16,16 +19,24 @@ import pandas as pd
 from evalkit import instruments
 from evalkit.data.evaluation import Evaluation
 from evalkit.data.schema import TABLES
+from evalkit.disclosure.suppression import (
+    PERCENT_DECIMALS,
+    rule_statement,
+    share_withheld,
+    suppression_mask,
+)
 from evalkit.outcomes import attrition
 from evalkit.present.blocks import Blocks
 from evalkit.present.keyfigures import record
-from evalkit.present.labels import column_label, value_label
+from evalkit.present.labels import column_label, period_label, value_label
+from evalkit.present.wording import count_text
 
 __all__ = [
     "FOLLOW_UP_CHARACTERISTICS",
     "completeness",
     "data_vintage",
     "episode_completeness",
+    "excluded_statement",
     "follow_up",
     "follow_up_table",
     "issues_by_rule",
@@ -33,7 +44,9 @@ __all__ = [
     "provider_of_file",
     "reconciliation_by_provider",
     "records_accounted_for",
+    "rows_quarantined",
     "scope",
+    "scope_statement",
     "scoring_rules",
     "validation_problems",
     "vintage",
@@ -43,6 +56,10 @@ __all__ = [
 FOLLOW_UP_CHARACTERISTICS = ("provider", "imd_quintile", "sex", "age_band")
 #: Instruments whose missing-answer rule the page states.
 _STATED_RULES = ("wemwbs", "swemwbs", "phq9", "gad7")
+#: How percentages of people are shown (whole percents, the disclosure rule).
+_PERCENT = f"{{:.{PERCENT_DECIMALS}f}}%"
+#: Decimal places of a share of records (not people: no small-number rule applies).
+_RECORD_PERCENT_DECIMALS = 1
 
 
 def completeness(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -191,9 +208,62 @@ def data_vintage(participants: pd.DataFrame, measures: pd.DataFrame) -> pd.DataF
 # --------------------------------------------------------------------------- page sections
 
 
+def _people(ev: Evaluation, n: float) -> str:
+    """A count of people as every page shows it (small ones hidden, rounded)."""
+    policy = ev.config.disclosure
+    return count_text(n, threshold=policy.threshold, round_to=policy.round_to)
+
+
+def rows_quarantined(ev: Evaluation) -> int:
+    """Rows of the input files set aside in validation (each file's rows counted once).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> recon = pd.DataFrame({"table": ["wellbeing", "measures", "participants"],
+    ...     "file": ["extracts/v_wellbeing.xlsx"] * 2 + ["extracts/v_participants.csv"],
+    ...     "unit": ["rows", "values", "rows"], "read": [10, 120, 40], "kept": [9, 118, 37],
+    ...     "quarantined": [1, 2, 3]})
+    >>> ev = SimpleNamespace(reconciliation=recon, config=SimpleNamespace(providers=[]))
+    >>> rows_quarantined(ev)
+    4
+    """
+    recon = reconciliation_by_provider(ev.reconciliation, ev.config.providers)
+    return int(recon.loc[recon["received"], "quarantined"].sum())
+
+
+def excluded_statement(ev: Evaluation) -> str:
+    """What the report leaves out, in words: the referrals before the first reporting period
+    (out of scope, a count of people, rounded) and the rows quarantined in validation (records,
+    exact)."""
+    first = ev.config.periods[0] if ev.config.periods else None
+    out_of_scope = (
+        f"**{_people(ev, ev.out_of_scope)}** referrals before the first reporting period "
+        f"({period_label(first)}) are out of scope and left out of every figure. "
+        if first is not None
+        else ""
+    )
+    quarantined = rows_quarantined(ev)
+    rows = f"**{quarantined:,}** row{'s' * (quarantined != 1)}"
+    return (
+        f"{out_of_scope}{rows} of the providers' files failed validation and were quarantined "
+        "(set aside for the provider to correct; not in any figure)."
+    )
+
+
+def scope_statement(ev: Evaluation) -> str:
+    """The methods text of the report's scope: episodes in scope, referrals out of scope,
+    rows quarantined (:func:`excluded_statement`) and the small-number rule applied."""
+    return (
+        f"**Scope:** {ev.scope}. **Episodes in scope:** {_people(ev, len(ev.episodes))}. "
+        f"{excluded_statement(ev)} {rule_statement(ev.config.disclosure)}"
+    )
+
+
 def scope(ev: Evaluation) -> Blocks:
-    """What the page covers: the report's scope and the number of episodes in it."""
-    return Blocks().markdown(f"**Scope:** {ev.scope}. **Episodes in scope:** {len(ev.episodes):,}.")
+    """What the page covers: the report's scope, the episodes in it, the referrals out of scope,
+    the rows quarantined and the small-number rule (:func:`scope_statement`)."""
+    return Blocks().markdown(scope_statement(ev))
 
 
 def records_accounted_for(ev: Evaluation) -> Blocks:
@@ -206,13 +276,13 @@ def records_accounted_for(ev: Evaluation) -> Blocks:
     received = recon[recon["received"]]
     read, kept = int(received["read"].sum()), int(received["kept"].sum())
     recon = recon.drop(columns="received")
-    kept_pct = 100 * kept / read if read else float("nan")
-    record(
+    kept_pct = record(
         "records_kept_pct",
-        round(kept_pct, 1),
+        100 * kept / read if read else None,
         unit="%",
         label=f"Records that passed validation (of {read:,} records received)",
-    )
+        decimals=_RECORD_PERCENT_DECIMALS,
+    ).text(ev.config.disclosure)
     table = recon.rename(
         columns={
             "provider": "Provider",
@@ -227,14 +297,14 @@ def records_accounted_for(ev: Evaluation) -> Blocks:
     return (
         Blocks()
         .markdown(
-            f"Of **{read:,}** records received, **{kept:,} ({kept_pct:.1f}%)** passed validation "
+            f"Of **{read:,}** records received, **{kept:,} ({kept_pct.value})** passed validation "
             f"and **{read - kept:,}** were set aside for providers to correct."
         )
         .table(
             table,
             caption="Records read, kept and set aside, by provider and table",
             policy=None,
-            formats={"% kept": "{:.1f}%"},
+            formats={"% kept": f"{{:.{_RECORD_PERCENT_DECIMALS}f}}%"},
         )
     )
 
@@ -296,15 +366,19 @@ def follow_up(ev: Evaluation, follow: pd.DataFrame | None = None) -> Blocks:
     notebook can share it with :func:`lost_versus_followed_up`).
     """
     follow = follow_up_table(ev) if follow is None else follow
+    policy = ev.config.disclosure
     overall = follow[follow["characteristic"] == "overall"].iloc[0]
-    record(
+    withheld = bool(
+        share_withheld(overall["n_followed_up"], overall["n_baseline"], policy.threshold)
+    )
+    rate = record(
         "wemwbs_followup_rate",
-        round(100 * overall["followup_rate"], 1),
+        None if withheld else 100 * overall["followup_rate"],
         label="Clients with a WEMWBS score at start who also have one at the end",
         unit="%",
         n=int(overall["n_baseline"]),
-        ci=(round(100 * overall["ci_lower"], 1), round(100 * overall["ci_upper"], 1)),
-    )
+        ci=None if withheld else (100 * overall["ci_lower"], 100 * overall["ci_upper"]),
+    ).text(policy)
     by_provider = follow[follow["characteristic"].isin(["overall", "provider"])].copy()
     by_provider["level"] = by_provider["level"].replace({"all": "All providers"})
     percent = ("followup_rate", "ci_lower", "ci_upper")
@@ -323,22 +397,31 @@ def follow_up(ev: Evaluation, follow: pd.DataFrame | None = None) -> Blocks:
         )
         .set_index("Provider")
     )
-    end = "Also an end score"
+    start, end = "With a start score", "Also an end score"
+    if overall["n_baseline"] == 0:
+        sentence = "Nobody in scope has a starting WEMWBS score yet."
+    elif rate.suppressed or withheld:
+        sentence = (
+            f"The share of the {_people(ev, overall['n_baseline'])} people with a starting "
+            "WEMWBS score who also have an end score is not shown: the people with or without "
+            "an end score are too few."
+        )
+    else:
+        sentence = (
+            f"**{rate.value}** of the {rate.n} people with a starting WEMWBS score also have an "
+            f"end score (95% CI {rate.ci})."
+        )
     return (
         Blocks()
-        .markdown(
-            f"**{100 * overall['followup_rate']:.0f}%** of the {int(overall['n_baseline']):,} "
-            f"people with a starting WEMWBS score also have an end score (95% CI "
-            f"{100 * overall['ci_lower']:.0f}% to {100 * overall['ci_upper']:.0f}%)."
-        )
+        .markdown(sentence)
         .table(
             table,
             caption="Follow-up of WEMWBS by provider, with 95% confidence intervals",
-            policy=ev.config.disclosure,
-            rounded=False,
-            count_columns=["With a start score", end],
-            derived_columns={"% followed up": end, "CI lower %": end, "CI upper %": end},
-            formats={"% followed up": "{:.0f}%", "CI lower %": "{:.0f}%", "CI upper %": "{:.0f}%"},
+            policy=policy,
+            count_columns=[start, end],
+            shares={c: (end, start) for c in ("% followed up", "CI lower %", "CI upper %")},
+            secondary="columns",
+            formats=dict.fromkeys(("% followed up", "CI lower %", "CI upper %"), _PERCENT),
         )
     )
 
@@ -352,35 +435,45 @@ def lost_versus_followed_up(ev: Evaluation, follow: pd.DataFrame | None = None) 
         names.get(c, column_label(c)) + (" (average)" if s == "mean" else f": {value_label(c, v)}")
         for c, v, s in zip(rows["characteristic"], rows["level"], rows["summary"], strict=True)
     ]
-    blocks = Blocks()
-    if rows["smd"].notna().any():
-        worst = rows.loc[rows["smd"].abs().idxmax()]
-        blocks.markdown(
-            f"The largest imbalance is in **{worst['label']}** (standardised difference "
-            f"{worst['smd']:+.2f}). Differences beyond ±0.1 suggest the outcome results may not "
-            "represent everyone who started."
-        )
     table = (
-        rows[["label", "n_baseline", "followup_rate", "smd"]]
+        rows[["label", "n_baseline", "n_followed_up", "followup_rate", "smd"]]
         .assign(followup_rate=100 * rows["followup_rate"])
         .rename(
             columns={
                 "label": "Group",
                 "n_baseline": "With a start score",
+                "n_followed_up": "Also an end score",
                 "followup_rate": "% followed up",
                 "smd": "Standardised difference",
             }
         )
         .set_index("Group")
     )
+    start, end, smd = "With a start score", "Also an end score", "Standardised difference"
+    policy = ev.config.disclosure
+    # A group's difference, like its share, rests on the people followed up and lost.
+    shares = {"% followed up": (end, start), smd: (end, start)}
+    mask = suppression_mask(
+        table, policy.threshold, count_columns=[start, end], shares=shares, secondary="columns"
+    )
+    shown = mask[smd] == ""
+    blocks = Blocks()
+    differences = table.loc[shown.to_numpy() & table[smd].notna().to_numpy(), smd]
+    if not differences.empty:
+        worst = differences.abs().idxmax()
+        blocks.markdown(
+            f"The largest imbalance is in **{worst}** (standardised difference "
+            f"{differences[worst]:+.2f}) among the groups shown. Differences beyond ±0.1 suggest "
+            "the outcome results may not represent everyone who started."
+        )
     return blocks.table(
         table,
         caption="Followed-up versus lost clients, by characteristic (WEMWBS)",
-        policy=ev.config.disclosure,
-        rounded=False,
-        count_columns=["With a start score"],
-        derived_columns={"% followed up": "With a start score"},
-        formats={"% followed up": "{:.0f}%", "Standardised difference": "{:+.2f}"},
+        policy=policy,
+        count_columns=[start, end],
+        shares=shares,
+        secondary="columns",
+        formats={"% followed up": _PERCENT, smd: "{:+.2f}"},
     )
 
 
@@ -409,7 +502,6 @@ def vintage(ev: Evaluation) -> Blocks:
         table,
         caption="Data vintage by provider",
         policy=ev.config.disclosure,
-        rounded=False,
         count_columns=["Episodes"],
     )
 

@@ -10,7 +10,6 @@ Mermaid diagrams do not render (reports do not use them).
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +18,9 @@ from typing import Any
 import jinja2
 import nh3
 import pandas as pd
+
+from evalkit.config import DisclosurePolicy
+from evalkit.present.keyfigures import KeyFigure, figure_text
 
 __all__ = [
     "NAVIGATION_PLACEHOLDER",
@@ -243,21 +245,15 @@ def render_page(
     return page.replace(NAVIGATION_PLACEHOLDER, navigation(pages, href), 1)
 
 
-def _number(value: float) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.1f}" if abs(value) >= 1 else f"{value:.2f}"
-
-
 def format_key_figures(
     figures: pd.DataFrame, threshold: int, round_to: int | None = None
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """Key figures as display text; a figure resting on ``0 < n < threshold`` people is ``*``.
 
-    A text-valued figure (e.g. the subgroup that differed most) is folded into its label so the
-    value column stays narrow; the number of people is shown rounded like the tables' counts.
+    Each figure is written by :func:`evalkit.present.keyfigures.figure_text`, the formatter its
+    page and the summary use, so it reads the same on all three. A text-valued figure (e.g. the
+    subgroup that differed most) is folded into its label so the value column stays narrow; the
+    number of people is shown rounded like the tables' counts.
 
     Parameters
     ----------
@@ -277,51 +273,34 @@ def format_key_figures(
     Examples
     --------
     >>> from evalkit.present.keyfigures import KEY_FIGURE_COLUMNS
-    >>> rows = [["nb", "a", "Quit rate", 42.5, "%", 300, 37.0, 48.1],
-    ...         ["nb", "b", "Quitters at site X", 5, "people", 5, None, None]]
-    >>> [f["value"] for f in format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8)]
-    ['42.5%', '*']
-    >>> rows = [["nb", "c", "Strongest difference", "Peer-led groups", None, 759, None, None]]
+    >>> rows = [["nb", "a", "Quit rate", 39.46, "%", 300, 34.1, 44.9, None],
+    ...         ["nb", "b", "Quitters at site X", 5, "people", 5, None, None, None]]
+    >>> shown = format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8)
+    >>> [(f["value"], f["ci"]) for f in shown]
+    [('39%', '34% to 45%'), ('*', '')]
+    >>> rows = [["nb", "c", "Strongest difference", "Peer-led groups", None, 759, None, None, None]]
     >>> f = format_key_figures(pd.DataFrame(rows, columns=KEY_FIGURE_COLUMNS), 8, round_to=5)[0]
     >>> f["label"], f["value"], f["n"]
     ('Strongest difference: Peer-led groups', '', '760')
     """
+    policy = DisclosurePolicy(threshold=threshold, round_to=round_to)
     formatted = []
-    for row in figures.itertuples(index=False):
-        n = None if pd.isna(row.n) else int(row.n)
-        suppressed = n is not None and 0 < n < threshold
-        unit = row.unit if isinstance(row.unit, str) and row.unit else ""
-        unit = unit if unit in ("", "%") else f" {unit}"
-        value = row.value
-        label = row.label
-        missing = value is None or (isinstance(value, float) and math.isnan(value))
-        if suppressed:
-            text, ci = "*", ""
-        elif missing:
-            text, ci = "not available", ""
-        elif isinstance(value, str):
-            label, text, ci = f"{label}: {value}", "", ""
-        else:
-            text = _number(value) + unit
-            ci = (
-                ""
-                if pd.isna(row.ci_low) or pd.isna(row.ci_high)
-                else f"{_number(float(row.ci_low))} to {_number(float(row.ci_high))}"
-            )
+    for row in figures.to_dict("records"):
+        figure = KeyFigure.from_mapping(row)
+        shown = figure_text(figure, policy)
+        label, value = figure.label, shown.value
+        if isinstance(figure.value, str) and not shown.suppressed:
+            label, value = f"{label}: {figure.value}", ""
         formatted.append(
             {
                 "label": label,
-                "value": text,
-                "ci": ci,
-                "n": "" if n is None or suppressed else f"{_rounded(n, round_to):,}",
-                "suppressed": suppressed,
+                "value": value,
+                "ci": shown.ci,
+                "n": shown.n,
+                "suppressed": shown.suppressed,
             }
         )
     return formatted
-
-
-def _rounded(n: int, base: int | None) -> int:
-    return int(base * round(n / base)) if base else n
 
 
 def render_index_body(

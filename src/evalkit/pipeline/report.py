@@ -45,6 +45,7 @@ from evalkit.disclosure.scan import (
     is_scannable_client_id,
     scan_html,
     scan_live_markup,
+    scan_disclosure,
 )
 from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pages import page_names
@@ -489,6 +490,18 @@ class _ReportRun:
         inputs = pd.DataFrame(
             {
                 "path": [_relative(p, self.config.data_dir) for p in files],
+        small = scan_disclosure(html_files, self.config.disclosure)
+        if len(small):
+            shown = [
+                f"  {Path(h.file).name} line {h.line}: {h.what}"
+                for h in small.head(10).itertuples()
+            ]
+            more = [f"  ... and {len(small) - 10} more"] if len(small) > 10 else []
+            raise DisclosureError(
+                f"not published: {len(small)} number(s) in the rendered report break the "
+                "small-number rules (docs/disclosure.md); show them through the page's table "
+                "and sentence helpers, which suppress and round them.\n" + "\n".join(shown + more)
+            )
                 "size": [p.stat().st_size for p in files],
                 "sha256": [self.hashes.sha256(p) for p in files],
             }

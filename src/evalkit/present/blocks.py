@@ -74,12 +74,14 @@ class Blocks(list):
         secondary: Literal["both", "rows", "columns"] = "both",
         formats: Mapping[str, str] | None = None,
         rounded: bool = True,
+        shares: Mapping[str, tuple[str, str]] | None = None,
     ) -> Blocks:
         """Add a table through the disclosure policy (:func:`~evalkit.present.tables.table_html`).
 
         ``policy=None`` is for tables with no counts of people (e.g. validation problems, which
         count records): nothing is suppressed. ``rounded=False`` keeps the policy's threshold
-        but shows counts exactly.
+        but shows counts exactly. ``shares`` names the shares of people and their numerator and
+        denominator columns (:func:`evalkit.disclosure.suppression.suppression_mask`).
         """
         threshold = policy.threshold if policy is not None else 0
         round_to = policy.round_to if policy is not None and rounded else None
@@ -92,6 +94,7 @@ class Blocks(list):
             round_to=round_to,
             secondary=secondary,
             formats=formats,
+            shares=shares,
         )
         self.append(HTML(markup))
         return self

@@ -13,6 +13,7 @@ from IPython.display import HTML, display
 from evalkit.disclosure.suppression import (
     DEFAULT_THRESHOLD,
     SUPPRESSED_SYMBOL,
+    count_columns_of,
     suppress,
     suppression_mask,
 )
@@ -44,6 +45,7 @@ def table_html(
     round_to: int | None = None,
     secondary: Literal["both", "rows", "columns"] = "both",
     formats: Mapping[str, str] | None = None,
+    shares: Mapping[str, tuple[str, str]] | None = None,
 ) -> str:
     """A table with small numbers suppressed, as accessible HTML (what :func:`show_table` shows).
 
@@ -57,7 +59,7 @@ def table_html(
         The table to show (counts and values derived from them).
     caption : str
         What the table shows, in plain English.
-    count_columns, derived_columns, threshold, round_to, secondary
+    count_columns, derived_columns, threshold, round_to, secondary, shares
         As for :func:`suppress`. ``threshold=0`` suppresses nothing (for counts of records,
         not people).
     formats : mapping of str to str, optional
@@ -83,6 +85,7 @@ def table_html(
         derived_columns=derived_columns,
         secondary=secondary,
         round_to=round_to,
+        shares=shares,
     )
     mask = suppression_mask(
         table,
@@ -90,8 +93,12 @@ def table_html(
         count_columns=count_columns,
         derived_columns=derived_columns,
         secondary=secondary,
+        shares=shares,
     )
     formats = dict(formats or {})
+    # Counts of people are marked, so the pre-publish scan can check each one
+    # (evalkit.disclosure.scan.scan_disclosure); threshold 0 is for counts of records.
+    counted = set(count_columns_of(table, count_columns)) if threshold else set()
     default_index = isinstance(table.index, pd.RangeIndex) and table.index.name is None
     index_names = [] if default_index else [n or "" for n in table.index.names]
     numeric = {c for c in table.columns if pd.api.types.is_numeric_dtype(shown[c].dtype)}
@@ -117,6 +124,8 @@ def table_html(
             text = html.escape(_format_cell(shown.iat[position, j], formats.get(column)))
             if default_index and j == 0:
                 cells.append(f'<th scope="row">{text}</th>')
+            elif column in counted:
+                cells.append(f'<td class="number count">{text}</td>')
             elif pd.api.types.is_numeric_dtype(shown[column].dtype):
                 cells.append(f'<td class="number">{text}</td>')
             else:
@@ -125,8 +134,9 @@ def table_html(
     notes = []
     if (mask != "").to_numpy().any():
         notes.append(
-            f"{SUPPRESSED_SYMBOL} Not shown: fewer than {threshold} people, or hidden so that a "
-            "small number cannot be worked out from the totals."
+            f"{SUPPRESSED_SYMBOL} Not shown: fewer than {threshold} people, a share whose people "
+            f"with or without the outcome are fewer than {threshold}, or hidden so that a small "
+            "number cannot be worked out from the totals."
         )
     if round_to:
         notes.append(f"Counts are rounded to the nearest {round_to}.")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.disclosure.suppression import round_counts
+from evalkit.disclosure.suppression import round_counts, share_withheld, small_count
 from evalkit.errors import StatisticsError, ValidationError
 from evalkit.kpi import KpiDefinition, compute_kpis
 from evalkit.present.labels import period_label
@@ -99,11 +99,6 @@ def _require(table: pd.DataFrame, columns: Sequence[str], purpose: str) -> None:
         )
 
 
-def _small(counts: pd.Series, threshold: int) -> pd.Series:
-    values = pd.to_numeric(counts, errors="coerce").astype(float)
-    return (values > 0) & (values < threshold)
-
-
 def disclose_kpis(
     kpi_table: pd.DataFrame, threshold: int = 8, *, round_to: int | None = None
 ) -> pd.DataFrame:
@@ -158,13 +153,9 @@ def disclose_kpis(
     unit = table["kpi_unit"].astype("str")
     small = pd.Series(False, index=table.index)
     proportion = unit == "proportion"
-    small |= proportion & (
-        _small(numerator, threshold)
-        | _small(denominator, threshold)
-        | _small(denominator - numerator, threshold)
-    )
-    small |= (unit == "mean") & _small(denominator, threshold)
-    small |= unit.isin(["count", "rate_per_100k"]) & _small(numerator, threshold)
+    small |= proportion & share_withheld(numerator, denominator, threshold)
+    small |= (unit == "mean") & small_count(denominator, threshold)
+    small |= unit.isin(["count", "rate_per_100k"]) & small_count(numerator, threshold)
     shown = ~small
     keys = [c for c in ("kpi_id", "level", "unit_name") if c in table.columns]
     previous_shown = shown.groupby([table[k] for k in keys], sort=False).shift(1)

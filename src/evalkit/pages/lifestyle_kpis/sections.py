@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evalkit.data.evaluation import Evaluation
+from evalkit.disclosure.suppression import rule_summary
 from evalkit.errors import ConfigError
 from evalkit.kpi import KpiDefinition, compute_kpis, load_kpis
 from evalkit.pages.lifestyle_kpis.indicators import (
@@ -37,7 +38,7 @@ from evalkit.pages.lifestyle_kpis.scorecard import (
 )
 from evalkit.present.blocks import Blocks
 from evalkit.present.figures import alt_text, funnel_plot
-from evalkit.present.keyfigures import record
+from evalkit.present.keyfigures import FigureText, record
 from evalkit.present.labels import period_label
 from evalkit.present.report_figures import trend_plot
 from evalkit.present.wording import count_text, interval_text, value_text
@@ -198,8 +199,7 @@ def _funnels(ev: Evaluation, kpis: KpiTables, section: LifestyleSection) -> Bloc
 def scope(ev: Evaluation) -> Blocks:
     """The report's scope and quarter, and how counts of people are rounded."""
     return Blocks().markdown(
-        f"**Scope:** {ev.scope} ({period_label(ev.period)}). Counts of people are rounded to "
-        f"the nearest {ev.config.disclosure.round_to or 1}."
+        f"**Scope:** {ev.scope} ({period_label(ev.period)}). " + rule_summary(ev.config.disclosure)
     )
 
 
@@ -298,27 +298,34 @@ def lifestyle_outcome(ev: Evaluation, key: str, kpis: KpiTables | None = None) -
     section, policy = _lifestyle_section(key), ev.config.disclosure
     service = kpis.to_date[kpis.to_date["level"] == "service"].set_index("kpi_id")
     rows = service.loc[list(section.indicators)].reset_index()
+    recorded: dict[str, FigureText] = {}
     for _, row in rows[rows["kpi_id"].isin(list(KEY_FIGURES))].iterrows():
         shown = _shown(row)
-        record(
+        recorded[row["kpi_id"]] = record(
             KEY_FIGURES[row["kpi_id"]],
-            round(100 * row["value"], 1) if shown else None,
+            100 * row["value"] if shown else None,
             label=f"{row['title']} (all quarters to date)",
             unit="%",
             n=int(row["denominator"]),
-            ci=(round(100 * row["ci_lower"], 1), round(100 * row["ci_upper"], 1))
-            if shown
-            else None,
-        )
+            ci=(100 * row["ci_lower"], 100 * row["ci_upper"]) if shown else None,
+        ).text(policy)
     head = rows.iloc[0]
     blocks = Blocks().markdown(section.explanation)
     if _shown(head):
         people = count_text(
             head["denominator"], threshold=policy.threshold, round_to=policy.round_to
         )
+        figure = recorded.get(head["kpi_id"])
+        value, interval = (
+            (figure.value, figure.ci)
+            if figure is not None  # a key figure reads as on the index and the summary
+            else (
+                value_text(head["value"], head["kpi_unit"]),
+                interval_text(head["ci_lower"], head["ci_upper"], head["kpi_unit"]),
+            )
+        )
         blocks.markdown(
-            f"**{head['title']}: {value_text(head['value'], head['kpi_unit'])}** (95% CI "
-            f"{interval_text(head['ci_lower'], head['ci_upper'], head['kpi_unit'])}), based "
+            f"**{head['title']}: {value}** (95% CI {interval}), based "
             f"on {people} people across all quarters to date."
         )
     else:

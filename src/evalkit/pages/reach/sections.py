@@ -16,7 +16,12 @@ import pandas as pd
 
 from evalkit.config import DisclosurePolicy
 from evalkit.data.evaluation import Evaluation
-from evalkit.disclosure.suppression import suppress
+from evalkit.disclosure.suppression import (
+    PERCENT_DECIMALS,
+    rule_summary,
+    share_withheld,
+    suppress,
+)
 from evalkit.equity.deprivation import most_deprived_share, reach_by_imd_quintile
 from evalkit.pages.reach.gradients import gradient_text_table, outcome_gradients
 from evalkit.pages.reach.referrals import (
@@ -58,7 +63,9 @@ BREAKDOWN_CAPTIONS: Mapping[str, str] = {
 #: Seed of the simulated confidence intervals of the SII, so the page reads the same each run.
 SII_SEED = 20260101
 
-_PERCENT = "{:.0f}%"
+_PERCENT = f"{{:.{PERCENT_DECIMALS}f}}%"
+#: Decimal places of a reach ratio (in its table, its sentence and its key figure).
+_RATIO_DECIMALS = 2
 #: Columns of :func:`~evalkit.pages.reach.referrals.referrals_by` as the start tables show them.
 _START_COLUMNS = {
     "referrals": "Referrals",
@@ -69,7 +76,9 @@ _START_COLUMNS = {
     "start_ci_upper": "CI upper %",
 }
 _START_COUNTS = ["Referrals", "Started", "Did not start"]
-_START_DERIVED = {"% started": "Started", "CI lower %": "Started", "CI upper %": "Started"}
+#: The start rate is a share of people: hidden with either count, or when the people who did or
+#: did not start are few (docs/disclosure.md).
+_START_SHARES = {c: ("Started", "Referrals") for c in ("% started", "CI lower %", "CI upper %")}
 _START_FORMATS = {"% started": _PERCENT, "CI lower %": _PERCENT, "CI upper %": _PERCENT}
 #: Columns of the table of the people referred.
 _PROFILE_COLUMNS = [
@@ -117,9 +126,7 @@ def scope(ev: Evaluation) -> Blocks:
     """The report's scope and quarter, and how counts of people are rounded and withheld."""
     policy = ev.config.disclosure
     return Blocks().markdown(
-        f"**Scope:** {ev.scope} ({period_label(ev.period)}). Counts of people are rounded to the "
-        f"nearest {policy.round_to or 1}, and groups of fewer than {policy.threshold} people are "
-        "not shown."
+        f"**Scope:** {ev.scope} ({period_label(ev.period)}). " + rule_summary(policy)
     )
 
 
@@ -133,24 +140,30 @@ def referrals_and_starts(ev: Evaluation) -> Blocks:
     referred = int(overall["referrals"])
     record(
         "episodes",
-        policy.rounded(referred),
+        referred,
         label="People referred to the service",
         unit="people",
         n=referred,
     )
-    record(
+    started = int(overall["started"])
+    start_rate = record(
         "start_rate",
-        round(100 * overall["start_rate"], 1),
+        100 * overall["start_rate"]
+        if not share_withheld(started, referred, policy.threshold)
+        else None,
         label="Referrals who started the service",
         unit="%",
         n=referred,
-        ci=(round(100 * overall["start_ci_lower"], 1), round(100 * overall["start_ci_upper"], 1)),
+        ci=(100 * overall["start_ci_lower"], 100 * overall["start_ci_upper"]),
+    ).text(policy)
+    rate = (
+        f"**{start_rate.value}** of referrals (95% CI {start_rate.ci})"
+        if start_rate.ci
+        else "the share is not shown, as it rests on small numbers"
     )
     blocks = Blocks().markdown(
         f"**{_people(policy, overall['referrals'])}** people were referred and "
-        f"**{_people(policy, overall['started'])}** started: "
-        f"**{value_text(overall['start_rate'])}** of referrals (95% CI "
-        f"{interval_text(overall['start_ci_lower'], overall['start_ci_upper'])})."
+        f"**{_people(policy, overall['started'])}** started: {rate}."
     )
     for column, table in tables.items():
         blocks.table(
@@ -158,7 +171,7 @@ def referrals_and_starts(ev: Evaluation) -> Blocks:
             caption=BREAKDOWN_CAPTIONS[column],
             policy=policy,
             count_columns=_START_COUNTS,
-            derived_columns=_START_DERIVED,
+            shares=_START_SHARES,
             formats=_START_FORMATS,
         )
     return blocks
@@ -176,7 +189,8 @@ def who_is_referred(ev: Evaluation) -> Blocks:
         caption="Referrals and starts by characteristics of the people referred",
         policy=ev.config.disclosure,
         count_columns=_START_COUNTS,
-        derived_columns={"% of referrals": "Referrals"} | _START_DERIVED,
+        derived_columns={"% of referrals": "Referrals"},
+        shares=_START_SHARES,
         formats={"% of referrals": _PERCENT} | _START_FORMATS,
     )
 
@@ -202,14 +216,15 @@ def reach_by_deprivation(ev: Evaluation) -> Blocks:
     chi = imd.attrs["chi_square"]
     q1 = withheld.iloc[0]
     if q1.notna()["ratio"]:
-        record(
+        ratio = record(
             "reach_ratio_q1",
-            round(float(q1["ratio"]), 2),
+            float(q1["ratio"]),
             label="Reach ratio in the most deprived quintile (share of referrals / share of "
             "residents)",
             n=int(imd["episodes"].sum()),
-            ci=(round(float(q1["ratio_ci_lower"]), 2), round(float(q1["ratio_ci_upper"]), 2)),
-        )
+            ci=(float(q1["ratio_ci_lower"]), float(q1["ratio_ci_upper"])),
+            decimals=_RATIO_DECIMALS,
+        ).text(policy)
         if chi["p_value"] < 0.05:
             test = (
                 "The pattern of referrals across quintiles differs from the population's by "
@@ -225,8 +240,7 @@ def reach_by_deprivation(ev: Evaluation) -> Blocks:
             f"People from IMD quintile 1 made up **{value_text(q1['share'])}** of referrals "
             f"(95% CI {interval_text(q1['share_ci_lower'], q1['share_ci_upper'])}) against "
             f"**{value_text(q1['population_share'])}** of local residents: a reach ratio of "
-            f"**{q1['ratio']:.2f}** (95% CI {q1['ratio_ci_lower']:.2f} to "
-            f"{q1['ratio_ci_upper']:.2f}). {test}"
+            f"**{ratio.value}** (95% CI {ratio.ci}). {test}"
         )
     if imd.attrs["imd_not_recorded"]:
         blocks.markdown(
@@ -259,7 +273,7 @@ def reach_by_deprivation(ev: Evaluation) -> Blocks:
             "CI lower %": _PERCENT,
             "CI upper %": _PERCENT,
             "% of local population": _PERCENT,
-            "Reach ratio": "{:.2f}",
+            "Reach ratio": f"{{:.{_RATIO_DECIMALS}f}}",
         },
     )
 
@@ -269,24 +283,23 @@ def deprivation_target(ev: Evaluation) -> Blocks:
     its rating; records the share (withheld when it rests on small numbers)."""
     policy = ev.config.disclosure
     goal = target_share(ev.episodes, ev.config.target_most_deprived).iloc[0]
-    elsewhere = goal["denominator"] - goal["episodes"]
-    if not (policy.shown(goal["episodes"]) and policy.shown(elsewhere)):
+    if share_withheld(goal["episodes"], goal["denominator"], policy.threshold):
         return Blocks().markdown(
             f"The share of referrals from {goal['description']} is not shown: it rests on small "
             "numbers."
         )
-    record(
+    share = record(
         "share_most_deprived",
-        round(100 * goal["share"], 1),
+        100 * goal["share"],
         label=f"Referrals from {goal['description']}",
         unit="%",
         n=int(goal["denominator"]),
-        ci=(round(100 * goal["ci_lower"], 1), round(100 * goal["ci_upper"], 1)),
-    )
+        ci=(100 * goal["ci_lower"], 100 * goal["ci_upper"]),
+    ).text(policy)
     return Blocks().markdown(
         f"**The service's target:** at least {value_text(goal['target'])} of referrals from "
-        f"{goal['description']}. **{value_text(goal['share'])}** came from there (95% CI "
-        f"{interval_text(goal['ci_lower'], goal['ci_upper'])}). **{rag_text(goal['rag'])}.** "
+        f"{goal['description']}. **{share.value}** came from there (95% CI "
+        f"{share.ci}). **{rag_text(goal['rag'])}.** "
         "Green means the target is met; amber that it is missed but the confidence interval "
         "still includes it, so the gap could be chance; red that it is clearly missed."
     )
@@ -331,12 +344,12 @@ def outcome_gaps_by_deprivation(ev: Evaluation) -> Blocks:
     if wellbeing.notna()["sii"]:
         record(
             "sii_wemwbs_change",
-            round(float(wellbeing["sii"]), 2),
+            float(wellbeing["sii"]),
             label="Gap in wellbeing change (WEMWBS points) between the least and most deprived "
             "ends (slope index of inequality)",
             unit="points",
             n=int(wellbeing["n"]),
-            ci=(round(float(wellbeing["sii_lower"]), 2), round(float(wellbeing["sii_upper"]), 2)),
+            ci=(float(wellbeing["sii_lower"]), float(wellbeing["sii_upper"])),
         )
     return Blocks().table(
         gradient_text_table(gradients).rename_axis("Outcome"),

@@ -20,7 +20,12 @@ import pandas as pd
 
 from evalkit import instruments
 from evalkit.data.evaluation import Evaluation
-from evalkit.disclosure.suppression import suppression_mask
+from evalkit.disclosure.suppression import (
+    PERCENT_DECIMALS,
+    rule_summary,
+    share_withheld,
+    suppression_mask,
+)
 from evalkit.instruments.iapt import MIN_TREATMENT_SESSIONS
 from evalkit.outcomes import for_whom, sensitivity
 from evalkit.pages.wellbeing.change import (
@@ -43,9 +48,9 @@ from evalkit.pages.wellbeing.subgroups import (
 from evalkit.pages.wellbeing.talking_therapy import still_in_treatment, talking_therapy_rates
 from evalkit.present import figures as viz
 from evalkit.present.blocks import Blocks
-from evalkit.present.keyfigures import record
+from evalkit.present.keyfigures import FigureText, figure_number, record
 from evalkit.present.labels import period_label
-from evalkit.present.wording import count_text, interval_text, p_value_text, value_text
+from evalkit.present.wording import count_text, p_value_text, value_text
 
 __all__ = [
     "MISSING_RULE_INSTRUMENTS",
@@ -80,8 +85,23 @@ _CHANGE_COLUMNS = {
     "d_z": "Effect size",
 }
 _CHANGE_KINDS = (("meaningful", "Meaningful"), ("reliable", "Reliable"))
-_CATEGORY_COUNTS = ["Improved", "No change", "Worse"]
+_CATEGORY_COUNTS = ["Improved", "No change", "Worse", "Total"]
+#: The shares of the change-category tables: each of the people with both scores (``Total``),
+#: hidden when the people in the category or outside it are few (docs/disclosure.md).
+_CATEGORY_SHARES = {
+    "% improved": ("Improved", "Total"),
+    "CI lower": ("Improved", "Total"),
+    "CI upper": ("Improved", "Total"),
+    "% no change": ("No change", "Total"),
+    "% worse": ("Worse", "Total"),
+}
 _RANK_DEFICIENT = "rank-deficient"
+
+
+def _signed(value: float, places: int) -> str:
+    """A difference with its sign, at ``places`` decimals (as :func:`figure_number` writes it)."""
+    text = figure_number(value, places)
+    return text if text.startswith("-") else "+" + text
 
 
 def _people(ev: Evaluation, n: float) -> str:
@@ -138,6 +158,7 @@ def _category_table(paired: pd.DataFrame, kind: str) -> pd.DataFrame:
             "% no change": same["share"],
             "Worse": down["n"],
             "% worse": down["share"],
+            "Total": up["n_paired"],
         }
     )
 
@@ -168,12 +189,9 @@ def _sensitivity_noting_rank_deficiency(
 
 def scope(ev: Evaluation) -> Blocks:
     """The report's scope and period, its episodes, and the disclosure rules of the page."""
-    policy = ev.config.disclosure
     return Blocks().markdown(
         f"**Scope:** {ev.scope} ({period_label(ev.period)}). **Episodes in scope:** "
-        f"{_people(ev, len(ev.episodes))}. Counts of people are rounded to the nearest "
-        f"{policy.round_to or 1}, and groups of fewer than {policy.threshold} people are not "
-        "shown."
+        f"{_people(ev, len(ev.episodes))}. " + rule_summary(ev.config.disclosure)
     )
 
 
@@ -196,21 +214,23 @@ def wellbeing_change(ev: Evaluation, summary: pd.DataFrame | None = None) -> Blo
     summary = change_summary_table(ev) if summary is None else summary
     wem = _wemwbs(summary)
     n_wem = int(wem["n_paired"])
-    record(
+    policy = ev.config.disclosure
+    change = record(
         "wemwbs_mean_change",
-        round(wem["mean_change"], 2),
+        wem["mean_change"],
         label="Average change in WEMWBS score, start to end of support",
         unit="points",
         n=n_wem,
-        ci=(round(wem["ci_lower"], 2), round(wem["ci_upper"], 2)),
-    )
-    record(
+        ci=(wem["ci_lower"], wem["ci_upper"]),
+    ).text(policy)
+    effect = record(
         "wemwbs_effect_size_dz",
-        round(wem["d_z"], 2),
+        wem["d_z"],
         label="Effect size of the WEMWBS change (standardised mean change, d_z)",
         n=n_wem,
-        ci=(round(wem["d_z_ci_lower"], 2), round(wem["d_z_ci_upper"], 2)),
-    )
+        ci=(wem["d_z_ci_lower"], wem["d_z_ci_upper"]),
+        decimals=2,
+    ).text(policy)
     blocks = Blocks()
     if n_wem == 0:
         blocks.markdown("Nobody has a WEMWBS score at both the start and the end of support yet.")
@@ -231,10 +251,8 @@ def wellbeing_change(ev: Evaluation, summary: pd.DataFrame | None = None) -> Blo
             f"Among the **{_people(ev, n_wem)}** people with a WEMWBS score at both the start "
             f"and the end of support, the average score {direction} from "
             f"**{wem['baseline_mean']:.1f}** to **{wem['followup_mean']:.1f}**, a change of "
-            f"**{wem['mean_change']:+.1f} points** (95% CI "
-            f"{interval_text(wem['ci_lower'], wem['ci_upper'], 'mean')}). The effect size is "
-            f"**{value_text(wem['d_z'], 'mean', 2)}** (95% CI "
-            f"{interval_text(wem['d_z_ci_lower'], wem['d_z_ci_upper'], 'mean', 2)}), a "
+            f"**{change.value}** (95% CI {change.ci}). The effect size is "
+            f"**{effect.value}** (95% CI {effect.ci}), a "
             f"**{wem['effect_size']}** effect.{caution}"
         )
     blocks += _change_table(
@@ -299,10 +317,15 @@ def individual_change(ev: Evaluation, summary: pd.DataFrame | None = None) -> Bl
     # Shares of fewer than `threshold` people are not calculated at all (NHS Digital rule).
     paired = categories[categories["n_paired"] >= policy.threshold]
     tables, hidden = {}, {}
+    improved_shares: dict[str, FigureText] = {}
     for kind, _ in _CHANGE_KINDS:
         tables[kind] = _category_table(paired, kind)
         mask = suppression_mask(
-            tables[kind], policy.threshold, secondary="rows", count_columns=_CATEGORY_COUNTS
+            tables[kind],
+            policy.threshold,
+            secondary="rows",
+            count_columns=_CATEGORY_COUNTS,
+            shares=_CATEGORY_SHARES,
         )
         hidden[kind] = mask != ""
     wem_label = wem["label"]
@@ -322,34 +345,37 @@ def individual_change(ev: Evaluation, summary: pd.DataFrame | None = None) -> Bl
         ),
     ):
         row = wemwbs_categories.loc[f"{kind}_improvement"]
+        # Withheld where its table withholds it (the count, or the share: docs/disclosure.md).
         withheld = wem_label not in hidden[kind].index or bool(
-            hidden[kind].loc[wem_label, "Improved"]
+            hidden[kind].loc[wem_label, "% improved"]
         )
-        record(
+        improved_shares[kind] = record(
             key,
-            None if withheld else round(100 * row["share"], 1),
+            None if withheld else 100 * row["share"],
             label=label,
             unit="%",
             n=int(wem["n_paired"]),
-            ci=None
-            if withheld
-            else (round(100 * row["ci_lower"], 1), round(100 * row["ci_upper"], 1)),
-        )
-    if wem_label in hidden["meaningful"].index and not hidden["meaningful"].loc[wem_label].any():
-        improved, worse = (
-            wemwbs_categories.loc[c] for c in ("meaningful_improvement", "meaningful_deterioration")
-        )
+            ci=None if withheld else (100 * row["ci_lower"], 100 * row["ci_upper"]),
+        ).text(policy)
+    if (
+        wem_label in hidden["meaningful"].index
+        and not hidden["meaningful"].loc[wem_label].any()
+        and improved_shares["meaningful"].ci
+    ):
+        worse = wemwbs_categories.loc["meaningful_deterioration"]
         sentence = (
-            f"Of the people with both WEMWBS scores, **{value_text(improved['share'])}** "
-            "improved meaningfully (95% CI "
-            f"{interval_text(improved['ci_lower'], improved['ci_upper'])}) and "
-            f"**{value_text(worse['share'])}** had a meaningful fall in wellbeing."
+            f"Of the people with both WEMWBS scores, **{improved_shares['meaningful'].value}** "
+            f"improved meaningfully (95% CI {improved_shares['meaningful'].ci})"
         )
-        if not hidden["reliable"].loc[wem_label, "Improved"]:
-            reliable = wemwbs_categories.loc["reliable_improvement"]
+        sentence += (
+            f" and **{value_text(worse['share'])}** had a meaningful fall in wellbeing."
+            if not share_withheld(worse["n"], wem["n_paired"], policy.threshold)
+            else "."
+        )
+        if improved_shares["reliable"].ci:
             sentence += (
-                f" **{value_text(reliable['share'])}** improved reliably (95% CI "
-                f"{interval_text(reliable['ci_lower'], reliable['ci_upper'])})."
+                f" **{improved_shares['reliable'].value}** improved reliably (95% CI "
+                f"{improved_shares['reliable'].ci})."
             )
         blocks.markdown(sentence)
     if paired.empty:
@@ -366,13 +392,7 @@ def individual_change(ev: Evaluation, summary: pd.DataFrame | None = None) -> Bl
             ),
             policy=policy,
             count_columns=_CATEGORY_COUNTS,
-            derived_columns={
-                "% improved": "Improved",
-                "CI lower": "Improved",
-                "CI upper": "Improved",
-                "% no change": "No change",
-                "% worse": "Worse",
-            },
+            shares=_CATEGORY_SHARES,
             secondary="rows",
             formats=dict.fromkeys(shares, "{:.0%}"),
         )
@@ -477,14 +497,14 @@ def for_whom_improved_most(ev: Evaluation, wemwbs: pd.DataFrame | None = None) -
     groups = f"{top['factor_label']}: {top['level_label']} versus {top['reference_label']}"
     chance = "unlikely to be chance" if top["clear"] else "could be chance"
     record("for_whom_top_subgroup", groups, label=groups_label)
-    record(
+    places = record(
         "for_whom_top_difference",
-        round(top["difference"], 2),
+        top["difference"],
         label=f"Difference in adjusted WEMWBS change, {groups} ({chance})",
         unit="points",
         n=int(top["n"] + top["reference_n"]),
-        ci=(round(top["difference_ci_lower"], 2), round(top["difference_ci_upper"], 2)),
-    )
+        ci=(top["difference_ci_lower"], top["difference_ci_upper"]),
+    ).places
     judgement = (
         "this is unlikely to be chance"
         if top["clear"]
@@ -493,11 +513,13 @@ def for_whom_improved_most(ev: Evaluation, wemwbs: pd.DataFrame | None = None) -
     direction = "higher" if top["difference"] > 0 else "lower"
     blocks = Blocks().markdown(
         f"The strongest difference between groups is for **{top['factor_label']}: "
-        f"{top['level_label']}**, whose adjusted change was **{abs(top['difference']):.1f} "
-        f"points {direction}** than for {top['factor_label']}: {top['reference_label']} "
-        f"(95% CI for the difference {top['difference_ci_lower']:+.1f} to "
-        f"{top['difference_ci_upper']:+.1f}). After allowing for the {top['n_comparisons']} "
-        f"comparisons made (adjusted p-value {p_value_text(top['p_holm'])}), {judgement}."
+        f"{top['level_label']}**, whose adjusted change was "
+        f"**{figure_number(abs(top['difference']), places)} points {direction}** than for "
+        f"{top['factor_label']}: {top['reference_label']} (95% CI for the difference "
+        f"{_signed(top['difference_ci_lower'], places)} to "
+        f"{_signed(top['difference_ci_upper'], places)}). After allowing for the "
+        f"{top['n_comparisons']} comparisons made (adjusted p-value "
+        f"{p_value_text(top['p_holm'])}), {judgement}."
     )
     fig = viz.forest_plot(
         forest_rows(subgroups, factors=factors),
@@ -563,57 +585,9 @@ def talking_therapy_outcomes(ev: Evaluation) -> Blocks:
             for _, row in rates.iterrows()
         ]
     )
-    by_outcome = rates.set_index("outcome")
-    recovery = by_outcome.loc["iapt_recovery"]
-    recovery_shown = policy.shown(int(recovery["denominator"])) and policy.shown(
-        int(recovery["numerator"])
-    )
-    record(
-        "iapt_recovery_rate",
-        round(100 * recovery["rate"], 1) if recovery_shown else None,
-        label="Talking-therapy clients who moved to recovery (NHS Talking Therapies)",
-        unit="%",
-        n=int(recovery["denominator"]),
-        ci=(round(100 * recovery["ci_lower"], 1), round(100 * recovery["ci_upper"], 1))
-        if recovery_shown
-        else None,
-    )
-    if recovery["denominator"] == 0:
-        blocks.markdown("No talking-therapy client has finished treatment as a clinical case yet.")
-    elif not recovery_shown:
-        blocks.markdown(
-            "Too few talking-therapy clients have finished treatment to report a recovery rate."
-        )
-    else:
-        unpaired = recovery["without_paired_scores"]
-        unpaired_text = (
-            f" {_people(ev, unpaired).capitalize()} of them have no complete start and end "
-            "scores; as in the national formula they stay in the denominator, not recovered."
-            if not pd.isna(unpaired) and unpaired
-            else ""
-        )
-        blocks.markdown(
-            f"Of the **{_people(ev, recovery['denominator'])}** people who finished treatment "
-            "(not counting those who were not a clinical case at the start), "
-            f"**{value_text(recovery['rate'])}** moved to recovery (95% CI "
-            f"{interval_text(recovery['ci_lower'], recovery['ci_upper'])}), against the "
-            f"national standard of {value_text(recovery['target'])}.{unpaired_text}"
-        )
-    in_treatment = still_in_treatment(ev.episodes)
-    if in_treatment:
-        blocks.markdown(
-            f"{_people(ev, in_treatment).capitalize()} more talking-therapy clients are still in "
-            "treatment: they join these figures when their episode ends."
-        )
-    worse = by_outcome.loc["iapt_reliable_deterioration"]
-    if worse["denominator"] and policy.shown(int(worse["denominator"])):
-        blocks.markdown(
-            f"{_people(ev, worse['numerator']).capitalize()} of the "
-            f"{_people(ev, worse['denominator'])} people who finished treatment had a reliable "
-            "deterioration."
-        )
     rated = ("rate", "ci_lower", "ci_upper")
-    few = rates["denominator"].between(1, policy.threshold - 1)  # no rate over 1 to 7 (NHS)
+    # No rate over 1 to threshold - 1 people, or whose people with or without it are that few.
+    few = share_withheld(rates["numerator"], rates["denominator"], policy.threshold)
     table = (
         rates.assign(**{c: rates[c].mask(few) for c in rated})[
             ["label", "denominator", "numerator", *rated, "target"]
@@ -632,14 +606,68 @@ def talking_therapy_outcomes(ev: Evaluation) -> Blocks:
         .set_index("Outcome")
     )
     percents = ("%", "CI lower", "CI upper")
+    counts, derived = (
+        ["Denominator", "People with outcome"],
+        dict.fromkeys(percents, "People with outcome"),
+    )
+    # What the table hides, the sentences do not say.
+    mask = suppression_mask(
+        table, policy.threshold, count_columns=counts, derived_columns=derived, secondary="rows"
+    )
+    hidden = (mask != "").set_axis(rates["outcome"].tolist())
+    hidden["%"] |= few.to_numpy()
+    by_outcome = rates.set_index("outcome")
+    recovery = by_outcome.loc["iapt_recovery"]
+    recovery_shown = not hidden.loc["iapt_recovery", "%"]
+    recovery_rate = record(
+        "iapt_recovery_rate",
+        100 * recovery["rate"] if recovery_shown else None,
+        label="Talking-therapy clients who moved to recovery (NHS Talking Therapies)",
+        unit="%",
+        n=int(recovery["denominator"]),
+        ci=(100 * recovery["ci_lower"], 100 * recovery["ci_upper"]) if recovery_shown else None,
+    ).text(policy)
+    if recovery["denominator"] == 0:
+        blocks.markdown("No talking-therapy client has finished treatment as a clinical case yet.")
+    elif not recovery_shown:
+        blocks.markdown(
+            "Too few talking-therapy clients have finished treatment to report a recovery rate."
+        )
+    else:
+        unpaired = recovery["without_paired_scores"]
+        unpaired_text = (
+            f" {_people(ev, unpaired).capitalize()} of them have no complete start and end "
+            "scores; as in the national formula they stay in the denominator, not recovered."
+            if not pd.isna(unpaired) and unpaired
+            else ""
+        )
+        blocks.markdown(
+            f"Of the **{_people(ev, recovery['denominator'])}** people who finished treatment "
+            "(not counting those who were not a clinical case at the start), "
+            f"**{recovery_rate.value}** moved to recovery (95% CI {recovery_rate.ci}), against the "
+            f"national standard of {value_text(recovery['target'])}.{unpaired_text}"
+        )
+    in_treatment = still_in_treatment(ev.episodes)
+    if in_treatment:
+        blocks.markdown(
+            f"{_people(ev, in_treatment).capitalize()} more talking-therapy clients are still in "
+            "treatment: they join these figures when their episode ends."
+        )
+    worse = by_outcome.loc["iapt_reliable_deterioration"]
+    if worse["denominator"] and not hidden.loc["iapt_reliable_deterioration"].any():
+        blocks.markdown(
+            f"{_people(ev, worse['numerator']).capitalize()} of the "
+            f"{_people(ev, worse['denominator'])} people who finished treatment had a reliable "
+            "deterioration."
+        )
     return blocks.table(
         table,
         caption="NHS Talking Therapies outcomes, with 95% confidence intervals",
         policy=policy,
-        count_columns=["Denominator", "People with outcome"],
-        derived_columns=dict.fromkeys(percents, "People with outcome"),
+        count_columns=counts,
+        derived_columns=derived,
         secondary="rows",
-        formats=dict.fromkeys((*percents, "National standard"), "{:.0%}"),
+        formats=dict.fromkeys((*percents, "National standard"), f"{{:.{PERCENT_DECIMALS}%}}"),
     )
 
 
