@@ -527,6 +527,14 @@ SOURCES = TableSpec(
             "Provider the source speaks about",
             "Communities Together CIC",
         ),
+        ColumnSpec("round", "integer", False, "Fieldwork round (1, 2, ...)", "1", min=1),
+        ColumnSpec(
+            "participant",
+            "string",
+            False,
+            "Pseudonym of the person interviewed (the same in every round; no real names)",
+            "P07",
+        ),
     ),
     group="qualitative",
 )
@@ -573,14 +581,6 @@ CODINGS = TableSpec(
     ),
     group="qualitative",
 )
-        ColumnSpec("round", "integer", False, "Fieldwork round (1, 2, ...)", "1", min=1),
-        ColumnSpec(
-            "participant",
-            "string",
-            False,
-            "Pseudonym of the person interviewed (the same in every round; no real names)",
-            "P07",
-        ),
 
 CMOCS = TableSpec(
     "cmocs",
@@ -643,6 +643,13 @@ CMOCS = TableSpec(
             "higher",
             allowed=("higher", "lower"),
         ),
+        ColumnSpec(
+            "memo",
+            "string",
+            False,
+            "The evaluator's memo on the CMOC (evaluator-only; never in the report)",
+            "Round 2: trust takes weeks to build.",
+        ),
     ),
     group="qualitative",
 )
@@ -689,13 +696,6 @@ def _column_checks(col: ColumnSpec) -> list[pa.Check]:
                 lambda s, allowed=allowed: s.str.split(";").map(
                     lambda parts: all(p.strip() in allowed for p in parts)
                 ),
-        ColumnSpec(
-            "memo",
-            "string",
-            False,
-            "The evaluator's memo on the CMOC (evaluator-only; never in the report)",
-            "Round 2: trust takes weeks to build.",
-        ),
                 element_wise=False,
                 name=f"each part in {{{', '.join(col.allowed)}}}",
             )
@@ -787,6 +787,7 @@ FREE_TEXT_COLUMNS: frozenset[tuple[str, str]] = frozenset(
             "mechanism_reasoning",
             "outcome",
             "codes",
+            "memo",
         )
     }
 )
@@ -833,7 +834,6 @@ def code_tree_problems(
         elif up is not None and up not in parent:
             problems[code] = ("unknown parent", [code, up])
     for code in parent:
-            "memo",
         if code in problems:
             continue
         chain, node = [code], parent[code]

@@ -43,9 +43,9 @@ from evalkit.disclosure.scan import (
     IDENTIFIER_COLUMNS,
     identifiers_in_extract,
     is_scannable_client_id,
+    scan_disclosure,
     scan_html,
     scan_live_markup,
-    scan_disclosure,
 )
 from evalkit.errors import DisclosureError, PipelineError
 from evalkit.pages import page_names
@@ -471,6 +471,18 @@ class _ReportRun:
                 "unsafe link) in the rendered report; text from the data must reach a page "
                 "escaped.\n" + "\n".join(shown)
             )
+        small = scan_disclosure(html_files, self.config.disclosure)
+        if len(small):
+            shown = [
+                f"  {Path(h.file).name} line {h.line}: {h.what}"
+                for h in small.head(10).itertuples()
+            ]
+            more = [f"  ... and {len(small) - 10} more"] if len(small) > 10 else []
+            raise DisclosureError(
+                f"not published: {len(small)} number(s) in the rendered report break the "
+                "small-number rules (docs/disclosure.md); show them through the page's table "
+                "and sentence helpers, which suppress and round them.\n" + "\n".join(shown + more)
+            )
         self.say(f"identifier scan: {len(html_files)} pages clean")
         client = identifiers["kind"] == "client_id"
         too_short = client & ~identifiers["value"].map(is_scannable_client_id).astype(bool)
@@ -490,18 +502,6 @@ class _ReportRun:
         inputs = pd.DataFrame(
             {
                 "path": [_relative(p, self.config.data_dir) for p in files],
-        small = scan_disclosure(html_files, self.config.disclosure)
-        if len(small):
-            shown = [
-                f"  {Path(h.file).name} line {h.line}: {h.what}"
-                for h in small.head(10).itertuples()
-            ]
-            more = [f"  ... and {len(small) - 10} more"] if len(small) > 10 else []
-            raise DisclosureError(
-                f"not published: {len(small)} number(s) in the rendered report break the "
-                "small-number rules (docs/disclosure.md); show them through the page's table "
-                "and sentence helpers, which suppress and round them.\n" + "\n".join(shown + more)
-            )
                 "size": [p.stat().st_size for p in files],
                 "sha256": [self.hashes.sha256(p) for p in files],
             }
