@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := data/demo
 JOBS   ?= auto
+# canonical: evalkit's own templates; provider: the demo as its providers' own exports,
+# read through mappings/ (docs/onboarding.md; the report pipeline does not read it yet).
+FORMATS ?= canonical
 
 .PHONY: install demo report test lint bench clean
 
@@ -19,7 +22,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 $(DEMO)/evaluation.yml: $(STAMP)
-	$(BIN)/evalkit demo --out $(DEMO)
+	$(BIN)/evalkit demo --out $(DEMO) --formats $(FORMATS)
 
 demo: $(DEMO)/evaluation.yml
 

@@ -114,6 +114,10 @@ class InstrumentDefinition:
     item_wording : tuple of str
         Each item's wording as the respondent reads it, in ``items`` order (empty when the
         wording is not reproduced); the data dictionary and templates show it.
+    total_accepted : bool
+        A provider may send the total alone, as the measure ``<name>_total``, where the items
+        are absent (talking-therapy systems such as IAPTus export PHQ-9 and GAD-7 totals only).
+        Where the items are complete too, the total sent must equal their sum.
     """
 
     name: str
@@ -136,6 +140,7 @@ class InstrumentDefinition:
     max_missing: int = 1
     notes: str = ""
     item_wording: tuple[str, ...] = ()
+    total_accepted: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -182,6 +187,11 @@ class InstrumentDefinition:
         return self.response_max * self.n_items
 
     @property
+    def total_measure(self) -> str | None:
+        """The measure a total sent without items arrives as (``phq9_total``), if accepted."""
+        return f"{self.name}_total" if self.total_accepted else None
+
+    @property
     def per_item(self) -> bool:
         """True for batteries reported question by question (no total)."""
         return self.item_bands is not None
@@ -226,6 +236,7 @@ SWEMWBS_METRIC: Mapping[int, float] = MappingProxyType(
 
 WEMWBS = InstrumentDefinition(
     name="wemwbs",
+    total_accepted=True,
     title="Warwick-Edinburgh Mental Wellbeing Scale (WEMWBS)",
     items=tuple(f"wemwbs_{i:02d}" for i in range(1, 15)),
     response_min=1,
@@ -278,6 +289,7 @@ WEMWBS = InstrumentDefinition(
 
 SWEMWBS = InstrumentDefinition(
     name="swemwbs",
+    total_accepted=True,
     title="Short Warwick-Edinburgh Mental Wellbeing Scale (SWEMWBS)",
     items=(
         "wemwbs_01",
@@ -358,6 +370,7 @@ ONS4 = InstrumentDefinition(
 
 PHQ9 = InstrumentDefinition(
     name="phq9",
+    total_accepted=True,
     title="Patient Health Questionnaire depression scale (PHQ-9)",
     items=tuple(f"phq9_{i}" for i in range(1, 10)),
     response_min=0,
@@ -386,6 +399,7 @@ PHQ9 = InstrumentDefinition(
 
 GAD7 = InstrumentDefinition(
     name="gad7",
+    total_accepted=True,
     title="Generalised Anxiety Disorder scale (GAD-7)",
     items=tuple(f"gad7_{i}" for i in range(1, 8)),
     response_min=0,

@@ -502,13 +502,18 @@ def score(
     """
     defn = get(instrument)
     rule, k = _resolve_rule(defn, missing_rule, max_missing)
+    sent = None  # a total sent without (or with) its items
     if {"measure", "value"} <= set(measures.columns):
-        labels, grid = _pivot_grid(measures, defn.items)
-        columns = list(grid)
+        names = (*defn.items, defn.total_measure) if defn.total_measure else defn.items
+        labels, grid = _pivot_grid(measures, names)
+        columns = list(grid[: defn.n_items])
+        sent = grid[defn.n_items] if defn.total_measure else None
     else:
         _require(measures, (*_KEYS, *defn.items), f"The wide {defn.name} table")
         labels = measures
         columns = [_numeric(measures[item], measures, item) for item in defn.items]
+        if defn.total_measure is not None and defn.total_measure in measures.columns:
+            sent = _numeric(measures[defn.total_measure], measures, defn.total_measure)
     _check_items(columns, labels, defn)
     lo, hi = defn.response_min, defn.response_max
     columns = [
@@ -540,6 +545,8 @@ def score(
         with np.errstate(invalid="ignore", divide="ignore"):
             prorated = np.floor(raw * n / answered + 0.5)
         total = np.where(fill, prorated, total)
+    if sent is not None:
+        total = _with_sent_total(total, sent, answered == n, labels, defn)
     out[f"{defn.name}_total"] = total
     scale = total
     if defn.metric_conversion is not None:
@@ -552,6 +559,49 @@ def score(
     out[f"{defn.name}_band"] = assign_bands(scale, defn.bands)
     out[f"{defn.name}_items_answered"] = answered
     return out
+
+
+def _with_sent_total(
+    total: np.ndarray,
+    sent: np.ndarray,
+    complete: np.ndarray,
+    labels: pd.DataFrame,
+    defn: InstrumentDefinition,
+) -> np.ndarray:
+    """The total from the items, else the total the provider sent (``<name>_total``).
+
+    A total sent beside complete items must equal their sum; a total sent must be a whole
+    number within the instrument's range.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"client_id": ["a", "b"], "timepoint": ["baseline"] * 2,
+    ...                      "measure": ["phq9_total", "phq9_total"], "value": [14.0, 3.0]})
+    >>> score(long, "phq9")[["client_id", "phq9_total", "phq9_band", "phq9_items_answered"]]
+      client_id  phq9_total phq9_band  phq9_items_answered
+    0         a        14.0  moderate                    0
+    1         b         3.0   minimal                    0
+    """
+    name = defn.total_measure
+    given = ~np.isnan(sent)
+    bad = given & ((sent < defn.total_min) | (sent > defn.total_max) | (sent != np.round(sent)))
+    clash = given & complete & ~np.isnan(total) & (sent != total)
+    for problem, rule in ((bad, "outside"), (clash, "clash")):
+        if problem.any():
+            i = int(np.flatnonzero(problem)[0])
+            who = f"Client {labels['client_id'].iloc[i]} at {labels['timepoint'].iloc[i]}"
+            if rule == "outside":
+                raise ScoringError(
+                    f"{who}: {name} {sent[i]:g} is not a whole number from {defn.total_min} to "
+                    f"{defn.total_max} ({int(problem.sum())} such value(s) in all)."
+                )
+            raise ScoringError(
+                f"{who}: {name} {sent[i]:g} was sent, but the {defn.n_items} items sent with it "
+                f"sum to {total[i]:g} ({int(problem.sum())} such disagreement(s) in all); "
+                "correct the total or the items so they agree."
+            )
+    return np.where(given & ~complete, sent, total)
 
 
 def pair_timepoints(
