@@ -22,6 +22,7 @@ import evalkit
 from evalkit.config import EvaluationConfig, load_config
 from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.data.periods import resolve_period
+from evalkit.data.pseudonym import key_stamp
 from evalkit.data.readers import detect_table
 from evalkit.errors import ConfigError, ValidationError
 
@@ -87,6 +88,16 @@ class Evaluation:
         in_scope = measures["client_id"].isin(set(self.participants["client_id"]))
         return measures[in_scope].reset_index(drop=True)
 
+    @property
+    def people(self) -> pd.DataFrame:
+        """One row per person among the episodes in scope: ``person_id, episodes, providers,
+        n_providers, strands`` (:func:`evalkit.data.persons.person_table`)."""
+        from evalkit.data.persons import person_table
+
+        if "person_id" not in self.episodes.columns:  # validated before person linkage
+            return person_table(self.episodes.assign(person_id=self.episodes["client_id"]))
+        return person_table(self.episodes)
+
     def copy(self) -> Evaluation:
         """A new Evaluation whose tables are new DataFrames over the same data.
 
@@ -133,6 +144,7 @@ def _file_stats(config: EvaluationConfig, files: list[Path]) -> dict[str, object
                 "files": found,
                 "instruments": config.instruments,
                 "providers": config.providers,
+                "linkage": [config.linkage, key_stamp(config)],
                 "evalkit": evalkit.__version__,
             },
             default=str,
@@ -145,6 +157,7 @@ def _cache_key(config: EvaluationConfig, files: list[Path]) -> str:
         "files": {str(p.relative_to(config.data_dir)): sha256_file(p) for p in files},
         "instruments": config.instruments,
         "providers": config.providers,
+        "linkage": [config.linkage, key_stamp(config)],  # another key: other person ids
         "evalkit": evalkit.__version__,
     }
     return content_key(payload)
