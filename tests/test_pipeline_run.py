@@ -121,11 +121,15 @@ def copy(built, tmp_path):
 
 def test_cold_run_publishes_index_pages_and_manifest(built):
     assert built.report == built.root / "reports" / "2026-Q2" / "all"
+    pdf = ["committee-paper.pdf"] if shutil.which("soffice") or shutil.which("libreoffice") else []
     assert sorted(p.name for p in built.report.iterdir()) == [
         "01_reach_and_equity.html",
         "04_realist_synthesis.html",
         "05_summary.html",
+        "committee-paper.docx",
+        *pdf,
         "index.html",
+        "key_figures.json",
         "manifest.json",
     ]
     m = manifest(built.report)
