@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +31,18 @@ from evalkit.demo.files import (
     write_file,
     write_small_csv,
 )
+from evalkit.demo.linkage import demo_key, plant_people
 from evalkit.demo.measures import MeasureRows, make_measures
 from evalkit.demo.messy import FAULTS, MIN_EPISODES, plant_faults
 from evalkit.demo.participants import Cohort, make_cohort
 from evalkit.demo.qualitative import make_qualitative
-from evalkit.demo.service import PERIODS, POPULATION_IMD_QUINTILE_SHARE, PROVIDERS, SITES
+from evalkit.demo.service import (
+    CONTRACT,
+    PERIODS,
+    POPULATION_IMD_QUINTILE_SHARE,
+    PROVIDERS,
+    SITES,
+)
 from evalkit.demo.truths import PLANTED, PlantedCMOC, PlantedEffect, PlantedTruths
 from evalkit.errors import ConfigError
 
@@ -45,6 +53,7 @@ __all__ = [
     "PlantedEffect",
     "PlantedTruths",
     "demo_config",
+    "demo_exceptions",
     "generate",
     "write_demo",
 ]
@@ -120,6 +129,48 @@ def demo_config() -> dict:
             "service",
             "commissioner": "Anytown Council Public Health",
         },
+        "contract": {
+            **CONTRACT,
+            "break_clauses": list(CONTRACT["break_clauses"]),
+            "extensions": [dict(extension) for extension in CONTRACT["extensions"]],
+        },
+    }
+
+
+def demo_exceptions() -> dict:
+    """The demo's ``exceptions.yml``: the evaluator has explained the planted shift only.
+
+    Every other exception of the demo report is therefore listed as "to be explained".
+
+    Examples
+    --------
+    >>> [entry["kpi"] for entry in demo_exceptions()["exceptions"]]
+    ['referrals']
+    """
+    shift = PLANTED.spc_shift
+    return {
+        "exceptions": [
+            {
+                "kpi": shift.kpi_id,
+                "explanation": "Since August 2025 referrals have gone through a new triage "
+                "provider. GP practices say the new referral form takes longer, and about 30% "
+                "fewer people a month have been referred since.",
+                "actions": [
+                    {
+                        "action": "Agree a one-page referral form with the triage provider "
+                        "and the GP practices",
+                        "owner": "Commissioning manager, Anytown Council Public Health",
+                        "due": dt.date(2026, 9, 30),
+                    },
+                    {
+                        "action": "Declare the triage change as a change point in "
+                        "evaluation.yml once it is confirmed, so the charts rebase",
+                        "owner": "Evaluation lead",
+                        "due": dt.date(2026, 8, 31),
+                    },
+                ],
+            }
+        ]
     }
 
 
@@ -129,7 +180,7 @@ def _generated_paths(root: Path) -> list[Path]:
     names += [f"extracts/{p.slug}_wellbeing.xlsx" for p in PROVIDERS]
     names += [f.file for f in FAULTS]
     names += [f"qual/{t}.csv" for t in QUAL_TABLES]
-    names += ["evaluation.yml", "messy_faults.csv"]
+    names += ["evaluation.yml", "exceptions.yml", "messy_faults.csv"]
     return [root / n for n in names] + sorted((root / "qual" / "transcripts").glob("S*.txt"))
 
 
@@ -181,6 +232,10 @@ def write_demo(
     cohort, rows, qual = _build(episodes, seed)
     for stale in _generated_paths(root):
         stale.unlink(missing_ok=True)
+    # people shared across providers, and the truth of who is who (evalkit.demo.linkage)
+    cohort, people = plant_people(cohort, seed)
+    demo_key(demo_config()["name"])
+    write_small_csv(people, root / "planted_people.csv")
     files: list = provider_files(cohort, rows)
     if messy:
         files, manifest = plant_faults(files, cohort.participants["client_id"])
@@ -191,4 +246,5 @@ def write_demo(
         write_small_csv(qual[table], root / "qual" / f"{table}.csv")
     for source_id, text in qual["transcripts"].items():
         write_file(root, RawFile(f"qual/transcripts/{source_id}.txt", text.encode("utf-8")))
+    write_config(demo_exceptions(), root / "exceptions.yml")
     return write_config(demo_config(), root / "evaluation.yml")

@@ -24,7 +24,6 @@ from evalkit.demo.service import (
     EXTRACT_DATE,
     OLDER_DIGITAL_FACTOR,
     PROVIDERS,
-    QUARTER_SHARE,
     REFERRAL_PROPENSITY_BY_QUINTILE,
     REFERRAL_SOURCES,
     REFERRAL_WINDOW,
@@ -184,14 +183,18 @@ def _provider_counts(n: int) -> np.ndarray:
 
 
 def _referral_dates(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Referral dates over the months of :data:`~evalkit.demo.service.REFERRAL_WINDOW`, at a
+    steady monthly rate that falls by the planted shift from its month on
+    (:attr:`~evalkit.demo.truths.PlantedTruths.spc_shift`)."""
     first, last = REFERRAL_WINDOW
-    quarter_starts = np.array(
-        ["2025-07-01", "2025-10-01", "2026-01-01", "2026-04-01"], dtype="datetime64[D]"
-    )
-    quarter_ends = np.append(quarter_starts[1:], last + 1)
-    quarter = rng.choice(4, size=n, p=np.array(QUARTER_SHARE) / sum(QUARTER_SHARE))
-    length = (quarter_ends - quarter_starts).astype(int)[quarter]
-    return quarter_starts[quarter] + np.floor(rng.random(n) * length).astype(int)
+    months = pd.period_range(pd.Timestamp(first), pd.Timestamp(last), freq="M")
+    month_starts = np.array([m.start_time.date() for m in months], dtype="datetime64[D]")
+    month_ends = np.append(month_starts[1:], last + 1)
+    shift = PLANTED.spc_shift
+    weight = np.where(months >= pd.Period(shift.from_month, freq="M"), shift.after, shift.before)
+    month = rng.choice(len(months), size=n, p=weight / weight.sum())
+    length = (month_ends - month_starts).astype(int)[month]
+    return month_starts[month] + np.floor(rng.random(n) * length).astype(int)
 
 
 def _ages(rng: np.random.Generator, n: int) -> np.ndarray:

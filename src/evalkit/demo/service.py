@@ -1,9 +1,10 @@
 """The fictional service the synthetic evaluation describes: Live Well Anytown.
 
 Three providers (an NHS trust, a council team and a voluntary-sector partner) deliver an integrated
-health and wellbeing service across four sites of a deprived town. This module holds the layout as
-data: who delivers where, how, to whom and over which quarters, and the town's neighbourhoods
-(LSOAs) with their IMD 2019 ranks.
+health and wellbeing service across four sites of a deprived town, under a contract that started
+in July 2024. This module holds the layout as data: who delivers where, how, to whom and over
+which quarters, the contract's dates, and the town's neighbourhoods (LSOAs) with their IMD 2019
+ranks.
 
 Examples
 --------
@@ -15,7 +16,9 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,13 +26,13 @@ import pandas as pd
 from evalkit.data.schema import IMD_LSOA_COUNT
 
 __all__ = [
+    "CONTRACT",
     "EXTRACT_DATE",
     "LSOAS_PER_SITE",
     "OLDER_DIGITAL_FACTOR",
     "PERIODS",
     "POPULATION_IMD_QUINTILE_SHARE",
     "PROVIDERS",
-    "QUARTER_SHARE",
     "REFERRAL_PROPENSITY_BY_QUINTILE",
     "REFERRAL_SOURCES",
     "REFERRAL_WINDOW",
@@ -39,11 +42,34 @@ __all__ = [
 ]
 
 SITES = ("North", "South", "East", "West")
-PERIODS = ("2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2")
-#: Referrals are received from the first to the last day of the four quarters.
-REFERRAL_WINDOW = (np.datetime64("2025-07-01"), np.datetime64("2026-06-30"))
-#: Referral volume grows through the year (share of referrals in each quarter).
-QUARTER_SHARE = (0.22, 0.24, 0.26, 0.28)
+#: The eight quarters (24 months) of referrals so far.
+PERIODS = (
+    "2024-Q3",
+    "2024-Q4",
+    "2025-Q1",
+    "2025-Q2",
+    "2025-Q3",
+    "2025-Q4",
+    "2026-Q1",
+    "2026-Q2",
+)
+#: Referrals are received from the first to the last day of the eight quarters, at a steady
+#: monthly rate but for the planted shift (``PLANTED.spc_shift``, demo/participants.py).
+REFERRAL_WINDOW = (np.datetime64("2024-07-01"), np.datetime64("2026-06-30"))
+#: The ``contract:`` section of the demo's evaluation.yml: a 5 + 2 + 2 year contract with a
+#: three-month mobilisation and a break clause after three years. No change point is declared:
+#: the planted shift (:attr:`~evalkit.demo.truths.PlantedTruths.spc_shift`) is for the report
+#: to find.
+CONTRACT: dict[str, Any] = {
+    "start": dt.date(2024, 7, 1),
+    "mobilisation_end": dt.date(2024, 9, 30),
+    "end": dt.date(2029, 6, 30),
+    "break_clauses": [dt.date(2027, 6, 30)],
+    "extensions": [
+        {"until": dt.date(2031, 6, 30), "label": "first 2-year extension ends"},
+        {"until": dt.date(2033, 6, 30), "label": "second 2-year extension ends"},
+    ],
+}
 #: Providers extract their data three months after the last quarter, once the 4-week smoking
 #: follow-ups of every quit date are due.
 EXTRACT_DATE = np.datetime64("2026-09-30")

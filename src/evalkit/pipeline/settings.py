@@ -49,6 +49,8 @@ DEFAULT_INPUT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "extracts": ("extracts/**/*",),
         "qual": ("qual/**/*",),
+        # the evaluator's explanations of KPI exceptions (page 03, docs/spc.md)
+        "exceptions": ("exceptions.yml",),
     }
 )
 #: What each registered page reads (evalkit.pages.PAGES); "*" is any other notebook.
