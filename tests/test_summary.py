@@ -14,8 +14,9 @@ from evalkit.pages.summary import (
 )
 
 
-def figure(key, value, unit=None, n=None, low=None, high=None, label=None):
+def figure(key, value, unit=None, n=None, low=None, high=None, label=None, decimals=None):
     return {
+        "decimals": decimals,
         "notebook": "nb",
         "key": key,
         "label": label or key,
@@ -77,7 +78,9 @@ def test_headline_order_follows_the_declared_priority_and_limit():
 
 def test_limitations_follow_the_data_quality_figures():
     low = limitations(
-        pd.DataFrame([figure("wemwbs_followup_rate", 45.0), figure("records_kept_pct", 98.0)]),
+        pd.DataFrame(
+            [figure("wemwbs_followup_rate", 45.0), figure("records_kept_pct", 98.0, decimals=1)]
+        ),
         threshold=10,
     )
     assert low[0].startswith("Only 45% of people")

@@ -10,14 +10,19 @@ computed, and tested, elsewhere.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit.config import DisclosurePolicy
 from evalkit.data.evaluation import Evaluation
+from evalkit.disclosure.suppression import rule_statement
+from evalkit.narrative import PROMPTS
+from evalkit.pages import evaluator_text
+from evalkit.pages.data_quality import excluded_statement
 from evalkit.present.blocks import Blocks
-from evalkit.present.keyfigures import read_key_figures
+from evalkit.present.keyfigures import KeyFigure, figure_text, read_key_figures
 from evalkit.present.wording import count_text
 
 __all__ = [
@@ -94,15 +99,19 @@ def finding_sentence(
 ) -> str:
     """One sentence for a recorded figure: label, value, 95 % CI and the number of people.
 
-    Figures resting on fewer than ``threshold`` people are not shown (disclosure control), and
-    counts of people are rounded to the nearest ``round_to``, as the tables round them
-    (:func:`evalkit.present.wording.count_text`).
+    The value and CI are written by :func:`evalkit.present.keyfigures.figure_text`, as on the
+    index and the figure's own page. Figures resting on fewer than ``threshold`` people are not
+    shown (disclosure control), and counts of people are rounded to the nearest ``round_to``,
+    as the tables round them.
 
     Examples
     --------
     >>> finding_sentence({"label": "Mean WEMWBS change", "value": 3.24, "unit": "points",
     ...                   "ci_low": 2.81, "ci_high": 3.67, "n": 783})
     'Mean WEMWBS change: 3.2 points (95% CI 2.8 to 3.7; 783 people).'
+    >>> finding_sentence({"label": "Quit rate", "value": 39.46, "unit": "%", "n": 400,
+    ...                   "ci_low": 34.8, "ci_high": 44.3}, round_to=5)
+    'Quit rate: 39% (95% CI 35% to 44%; 400 people).'
     >>> finding_sentence({"label": "Quit rate", "value": 40.0, "unit": "%", "n": 5,
     ...                   "ci_low": None, "ci_high": None})
     'Quit rate: too few people to report (fewer than 8).'
@@ -110,30 +119,19 @@ def finding_sentence(
     ...                  round_to=5)
     'Referred: 2,000 people.'
     """
-    get = figure.get
-    n = get("n")
-    if n is not None and pd.isna(n):
-        n = None  # a missing count is no count
-    if n is not None and 0 < int(n) < threshold:
-        return f"{get('label')}: too few people to report (fewer than {threshold})."
-    value = get("value")
-    unit = get("unit")
-    if isinstance(value, str):
-        text = value
-    elif unit == "people":
-        text = f"{count_text(value, threshold=threshold, round_to=round_to)} people"
-    else:
-        text = number_text(value, unit)
+    policy = DisclosurePolicy(threshold=threshold, round_to=round_to)
+    recorded = KeyFigure.from_mapping(figure)
+    shown = figure_text(recorded, policy)
+    if shown.suppressed:
+        return f"{recorded.label}: too few people to report (fewer than {threshold})."
     details = []
-    low, high = get("ci_low"), get("ci_high")
-    if low is not None and high is not None and not pd.isna(low) and not pd.isna(high):
-        low_text = number_text(low, unit).removesuffix(f" {unit}") if unit else number_text(low)
-        high_text = number_text(high, unit).removesuffix(f" {unit}") if unit else number_text(high)
-        details.append(f"95% CI {low_text} to {high_text}")
-    if n is not None and not (unit == "people" and value == n):  # "2,000 people (2,000 people)"
-        details.append(f"{count_text(n, threshold=threshold, round_to=round_to)} people")
+    if shown.ci:
+        details.append(f"95% CI {shown.ci}")
+    # No "2,000 people (2,000 people)".
+    if shown.n and not (recorded.unit == "people" and recorded.value == recorded.n):
+        details.append(f"{shown.n} people")
     suffix = f" ({'; '.join(details)})" if details else ""
-    return f"{get('label')}: {text}{suffix}."
+    return f"{recorded.label}: {shown.value}{suffix}."
 
 
 def headline_findings(
@@ -162,7 +160,7 @@ def headline_findings(
     >>> figs = pd.DataFrame([{"notebook": "02", "key": "wemwbs_mean_change", "label": "Mean change",
     ...     "value": 3.0, "unit": "points", "n": 100, "ci_low": 2.0, "ci_high": 4.0}])
     >>> headline_findings(figs)["finding"].tolist()
-    ['Mean change: 3 points (95% CI 2 to 4; 100 people).']
+    ['Mean change: 3.0 points (95% CI 2.0 to 4.0; 100 people).']
     """
     by_key = {row["key"]: row for _, row in figures.iterrows()}
     rows = []
@@ -184,51 +182,53 @@ def headline_findings(
     return pd.DataFrame(rows, columns=["topic", "finding", "key", "notebook", "n"])
 
 
-def limitations(figures: pd.DataFrame, *, threshold: int = 8) -> list[str]:
-    """Plain-English limitations that follow from the recorded data-quality figures.
+def limitations(
+    figures: pd.DataFrame, *, threshold: int = 8, round_to: int | None = None
+) -> list[str]:
+    """Plain-English limitations that follow from the recorded data-quality figures, and the
+    small-number rule applied (:func:`evalkit.disclosure.suppression.rule_statement`).
 
     Examples
     --------
-    >>> figs = pd.DataFrame([{"key": "wemwbs_followup_rate", "value": 53.0, "n": 1466}])
+    >>> figs = pd.DataFrame([{"key": "wemwbs_followup_rate", "value": 53.4, "unit": "%",
+    ...                       "n": 1466}])
     >>> limitations(figs)[0][:60]
     'Only 53% of people with a starting wellbeing score also had '
     """
-    value = {row["key"]: row["value"] for _, row in figures.iterrows()}
+    policy = DisclosurePolicy(threshold=threshold, round_to=round_to)
+    recorded = {row["key"]: KeyFigure.from_mapping(row) for _, row in figures.iterrows()}
     notes = []
-    followup = value.get("wemwbs_followup_rate")
-    if followup is not None and not pd.isna(followup) and followup < 80:
+    followup = recorded.get("wemwbs_followup_rate")
+    if followup is not None and isinstance(followup.value, int | float) and followup.value < 80:
+        followup = replace(followup, unit="%")  # both figures are percentages (key-figures.md)
         notes.append(
-            f"Only {number_text(followup, '%')} of people with a starting wellbeing score also had "
-            "an end score, so the wellbeing results describe those who stayed in touch; the "
+            f"Only {followup.text(policy).value} of people with a starting wellbeing score also "
+            "had an end score, so the wellbeing results describe those who stayed in touch; the "
             "sensitivity analyses on the wellbeing page show how much this could matter."
         )
-    kept = value.get("records_kept_pct")
-    if kept is not None and not pd.isna(kept) and kept < 100:
+    kept = recorded.get("records_kept_pct")
+    if kept is not None and isinstance(kept.value, int | float) and kept.value < 100:
+        set_aside = replace(
+            kept, value=100 - kept.value, unit="%", ci_low=None, ci_high=None, n=None
+        )
         notes.append(
-            f"{number_text(100 - kept, '%')} of the records providers sent failed validation and "
-            "were set aside; they are listed for providers to correct and are not in the results."
+            f"{set_aside.text(policy).value} of the records providers sent failed validation "
+            "and were set aside; they are listed for providers to correct and are not in the "
+            "results."
         )
     notes.append(
         "The service has no comparison group: before/after change shows what happened to people "
         "who used it, not how much of that change the service caused."
     )
     notes.append(
-        f"Counts below {threshold} are suppressed to protect privacy, so some small groups cannot "
-        "be reported separately."
+        rule_statement(policy) + " Some small groups therefore cannot be reported separately."
     )
     return notes
 
 
-#: Questions the evaluator answers in their own words before the report goes out.
-RECOMMENDATION_PROMPTS: tuple[str, ...] = (
-    "Which findings should change how the service is commissioned or delivered next year?",
-    "Which groups are under-reached or benefit less, and what would reach them (see the equity "
-    "page)?",
-    "Which programme theories does the evidence support, and which should be refined or tested "
-    "further next period?",
-    "Which KPIs are red or amber, and is the target, the data or the delivery the problem?",
-    "What data gaps (follow-up, completeness) must providers close before the next report?",
-)
+#: Questions the evaluator answers in their own words before the report goes out (their one
+#: home, with the ids their answers have in narrative.yml, is evalkit.narrative.PROMPTS).
+RECOMMENDATION_PROMPTS: tuple[str, ...] = tuple(prompt.question for prompt in PROMPTS)
 
 
 def what_works(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -342,10 +342,16 @@ def what_works_section(ev: Evaluation) -> Blocks:
 
 
 def limitations_section(ev: Evaluation, figures: pd.DataFrame) -> Blocks:
-    """The limitations that follow from the data-quality figures."""
-    return Blocks().bullets(limitations(figures, threshold=ev.config.disclosure.threshold))
+    """The limitations that follow from the data-quality figures, after what the report leaves
+    out (referrals out of scope, rows quarantined; page 00's methods text)."""
+    policy = ev.config.disclosure
+    notes = limitations(figures, threshold=policy.threshold, round_to=policy.round_to)
+    return Blocks().bullets([excluded_statement(ev), *notes])
 
 
-def prompts_section() -> Blocks:
-    """The prompts left for the evaluator's judgement."""
+def prompts_section(ev: Evaluation | None = None) -> Blocks:
+    """The prompts left for the evaluator's judgement, with the evaluator's answers for the
+    report's period from ``narrative.yml`` when an evaluation is given."""
+    if ev is not None:
+        return evaluator_text.answers_section(ev)
     return Blocks().bullets(RECOMMENDATION_PROMPTS)

@@ -6,7 +6,9 @@ uncommitted changes, or ``null`` outside git), ``generated_at``, ``config`` (pat
 with its path relative to the data folder, size in bytes and SHA-256), ``notebooks`` (per
 notebook: name, title, page, input groups, cache key, run seconds and whether it was cached) and
 ``disclosure`` (threshold, pages scanned, identifiers scanned for by kind, client ids too short
-to scan for).
+to scan for). ``evalkit report`` adds ``publication``: ``status`` (draft or final),
+``unanswered_prompts``, ``narrative`` (path and SHA-256), ``previous`` (the previous report of
+the same site) and ``data`` (folder and vintage).
 """
 
 from __future__ import annotations

@@ -8,6 +8,13 @@ The cell is parsed by papermill's own Python parameter parser (``PythonTranslato
 which is what ``papermill.inspect_notebook`` calls), applied directly because report notebooks
 always run on the ``python3`` kernel: ``inspect_notebook`` refuses a notebook whose metadata
 names no kernel, although papermill runs it with the kernel the pipeline passes.
+
+A notebook opened in JupyterLab leaves ``config_path`` and ``output_dir`` empty (their defaults);
+:func:`evalkit.project.notebook_paths` then finds the evaluation (``EVALKIT_CONFIG``, else an
+``evalkit.yml`` found upward from the working folder, else the demo in the source tree) and a
+folder for the page's outputs outside the repository (docs/jupyterlab.md). The report passes
+both explicitly. It lives in :mod:`evalkit.project`, at the bottom layer, so that a notebook's
+kernel does not import the pipeline.
 """
 
 from __future__ import annotations

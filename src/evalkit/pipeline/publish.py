@@ -5,6 +5,11 @@ into place only when every notebook ran and the identifier scan passed. Moving i
 renames: the published folder is renamed aside, the new one renamed in, the old one deleted; if
 the second rename fails the old folder is renamed back. Readers never see a half-built report,
 and a failed run leaves the previous report untouched.
+
+Before anything runs, :func:`check_publication` reads the evaluator's ``narrative.yml``
+(:mod:`evalkit.narrative`): a report with any of the summary's questions unanswered for its
+period is published as a DRAFT (marked on every page, in the title and in the manifest), and a
+``final`` publish refuses it.
 """
 
 from __future__ import annotations
@@ -12,14 +17,26 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import filelock
 
-from evalkit.errors import PipelineError
+from evalkit.config import EvaluationConfig
+from evalkit.data.fingerprint import sha256_file
+from evalkit.errors import ConfigError, EvalkitError, PipelineError
+from evalkit.narrative import Narrative, Prompt, load_narrative, reference_problems
 
-__all__ = ["ReportLock", "build_folder", "publish"]
+__all__ = [
+    "Publication",
+    "ReportLock",
+    "build_folder",
+    "check_narrative",
+    "check_publication",
+    "publish",
+]
 
 
 class ReportLock:
@@ -112,3 +129,135 @@ def publish(site: Path, target: Path) -> Path:
     if previous is not None:
         shutil.rmtree(previous)
     return target
+
+
+def check_narrative(config: EvaluationConfig) -> Narrative:
+    """Read an evaluation's ``narrative.yml`` and check every name in it against the evaluation.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem: those of the file itself (:func:`evalkit.narrative.load_narrative`)
+        and every period, CMOC id or KPI id it names that the evaluation does not have, each
+        with the nearest name it does have.
+    """
+    from evalkit.kpi import load_kpis
+    from evalkit.qual.tables import load_qualitative
+
+    narrative = load_narrative(config)
+    if narrative.path is None:
+        return narrative
+    cmoc_ids: list[str] = []
+    try:
+        cmocs = load_qualitative(config).cmocs
+        if cmocs is not None and "cmoc_id" in cmocs:
+            cmoc_ids = [str(c) for c in cmocs["cmoc_id"].dropna()]
+    except (EvalkitError, OSError):
+        pass  # the qualitative data's own problems are reported where it is read
+    problems = reference_problems(
+        narrative,
+        periods=config.periods,
+        cmoc_ids=cmoc_ids,
+        kpi_ids=[kpi.id for kpi in load_kpis(config.kpis)],
+    )
+    if problems:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        raise ConfigError(f"{narrative.path}: {count}:\n{lines}")
+    return narrative
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Whether a report is published final or as a draft, and why.
+
+    Attributes
+    ----------
+    period : str
+        The report's period.
+    unanswered : list of Prompt
+        The summary's questions with no answer for the period in ``narrative.yml``.
+    narrative : Path or None
+        The ``narrative.yml`` read (None when the evaluation has none).
+    """
+
+    period: str
+    unanswered: list[Prompt] = field(default_factory=list)
+    narrative: Path | None = None
+
+    @property
+    def draft(self) -> bool:
+        """A report is a draft while any question is unanswered."""
+        return bool(self.unanswered)
+
+    @property
+    def status(self) -> str:
+        return "draft" if self.draft else "final"
+
+    def page_facts(self) -> dict[str, Any]:
+        """What every page shows of it: the DRAFT mark and the unanswered questions."""
+        return {"draft": self.draft, "unanswered": [p.question for p in self.unanswered]}
+
+    def manifest(self) -> dict[str, Any]:
+        """The manifest's record of it (``status``, ``unanswered_prompts``, ``narrative``)."""
+        narrative = (
+            None
+            if self.narrative is None
+            else {"path": str(self.narrative), "sha256": sha256_file(self.narrative)}
+        )
+        return {
+            "status": self.status,
+            "unanswered_prompts": [{"id": p.id, "question": p.question} for p in self.unanswered],
+            "narrative": narrative,
+        }
+
+
+def check_publication(config: EvaluationConfig, period: str, *, final: bool) -> Publication:
+    """Check the narrative and decide whether a report may be published final.
+
+    Parameters
+    ----------
+    config : EvaluationConfig
+    period : str
+        The resolved report period.
+    final : bool
+        Whether a final report is asked for (``evalkit report --final``).
+
+    Returns
+    -------
+    Publication
+        Listing the unanswered questions (a draft) or none (final).
+
+    Raises
+    ------
+    ConfigError
+        If ``narrative.yml`` is invalid (:func:`check_narrative`).
+    PipelineError
+        If ``final`` and any question is unanswered for ``period``, listing each one and where
+        its answer goes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> cfg = EvaluationConfig(name="Demo", data_dir=root, path=root / "evaluation.yml")
+    >>> check_publication(cfg, "2026-Q2", final=False).status
+    'draft'
+    >>> check_publication(cfg, "2026-Q2", final=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evalkit.errors.PipelineError: not published as final: 5 questions for the evaluator are ...
+    """
+    narrative = check_narrative(config)
+    publication = Publication(period, narrative.unanswered(period), narrative.path)
+    if final and publication.draft:
+        where = narrative.path or config.root / "narrative.yml"
+        lines = "\n".join(f"  answers.{p.id}: {p.question}" for p in publication.unanswered)
+        count = len(publication.unanswered)
+        raise PipelineError(
+            f"not published as final: {count} question{'s' if count != 1 else ''} for the "
+            f"evaluator {'are' if count != 1 else 'is'} unanswered for {period}. Answer "
+            f"{'them' if count != 1 else 'it'} under periods.{period}.answers in {where}, or "
+            f"publish a draft (without --final):\n{lines}"
+        )
+    return publication
