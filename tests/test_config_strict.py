@@ -305,17 +305,17 @@ def test_referrals_before_the_first_period_are_left_out_and_counted(tmp_path):
     everything = load_evaluation(config, period="2026-Q2")
     assert everything.out_of_scope == 0
     by_period = everything.participants["period"].value_counts()
-    text = config.read_text(encoding="utf-8").replace("- 2025-Q3\n", "")
+    text = config.read_text(encoding="utf-8").replace("- 2024-Q3\n", "")
     later = write(tmp_path / "later", text)
     shutil.copytree(config.parent / "extracts", later.parent / "extracts")
     shutil.copytree(config.parent / "qual", later.parent / "qual")
     ev = load_evaluation(later, period="2026-Q2")
-    assert ev.out_of_scope == by_period["2025-Q3"]
-    assert "2025-Q3" not in set(ev.participants["period"])
-    assert len(ev.participants) == len(everything.participants) - by_period["2025-Q3"]
+    assert ev.out_of_scope == by_period["2024-Q3"]
+    assert "2024-Q3" not in set(ev.participants["period"])
+    assert len(ev.participants) == len(everything.participants) - by_period["2024-Q3"]
     assert set(ev.episodes["client_id"]) == set(ev.participants["client_id"])
     north = load_evaluation(later, period="2026-Q1", site="North")
     before = everything.participants
     assert north.out_of_scope == int(
-        ((before["period"] == "2025-Q3") & (before["site"] == "North")).sum()
+        ((before["period"] == "2024-Q3") & (before["site"] == "North")).sum()
     )

@@ -36,8 +36,9 @@ PYTHON = {"python", "py", "pycon"}
 #: An opening or closing code fence: its indentation, backticks or tildes, and info string.
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 DEMO_CONFIG = "data/demo/evaluation.yml"
-#: A dotted name of evalkit's, such as ``evalkit.outcomes.paired.before_after``.
-DOTTED_NAME = re.compile(r"\bevalkit(?:\.[A-Za-z_]\w*)+")
+#: A dotted name of evalkit's, such as ``evalkit.outcomes.paired.before_after`` (not the project
+#: file ``evalkit.yml``, docs/jupyterlab.md).
+DOTTED_NAME = re.compile(r"\bevalkit(?!\.ya?ml\b)(?:\.[A-Za-z_]\w*)+")
 #: A file of the repository named by its path: ``evalkit/demo/truths.py``, ``tests/test_x.py``.
 FILE_PATH = re.compile(r"(?<![\w./])(?:src/)?(?:evalkit|tests|benchmarks)/[\w/]+\.(?:py|ipynb)")
 

@@ -48,8 +48,12 @@ def test_scope_states_the_quarter_and_the_rounding_of_the_policy(service):
         "not shown."
     )
     exact = with_policy(service, DisclosurePolicy(threshold=8, round_to=None))
-    assert page.scope(exact).text().endswith(
-        "Counts of people are shown exactly, and groups of fewer than 8 people are not shown."
+    assert (
+        page.scope(exact)
+        .text()
+        .endswith(
+            "Counts of people are shown exactly, and groups of fewer than 8 people are not shown."
+        )
     )
 
 

@@ -154,19 +154,21 @@ def test_multi_valued_strands_checks_each_part(tmp_path):
     assert found["value"].tolist() == ["wellbeing;yoga"]
 
 
-def test_duplicate_client_id_across_provider_files(tmp_path):
+def test_a_client_id_at_two_providers_is_one_person_not_a_duplicate(tmp_path):
+    # issue #13: only a repeat within one provider's files is a duplicate
     d = make(
         tmp_path,
         {
-            "a_participants.csv": f"{P_HEADER}\n{GOOD_P}\n",
+            "a_participants.csv": f"{P_HEADER}\n{GOOD_P}\n{GOOD_P}\n",
             "b_participants.csv": f"{P_HEADER}\n{GOOD_P.replace('Trust', 'CIC')}\n",
         },
     )
     result = validate_directory(d)
     found = issue(result, rule="duplicate client_id")
-    assert sorted(found["file"]) == ["extracts/a_participants.csv", "extracts/b_participants.csv"]
-    assert found["row"].tolist() == [2, 2]
+    assert found["file"].tolist() == ["extracts/a_participants.csv"] * 2
+    assert found["row"].tolist() == [2, 3]
     assert len(result.quarantine["participants"]) == 2
+    assert result.tables["participants"]["client_id"].tolist() == ["b:A1"]
     assert_reconciles(result)
 
 

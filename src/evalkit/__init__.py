@@ -10,6 +10,8 @@ Evaluation and report
     run_report            Run the report notebooks (parallel, cached) and publish the HTML.
     init_evaluation       Start a new evaluation folder with a commented evaluation.yml.
     load_config           Read and check an evaluation.yml.
+    load_narrative        Read and check the evaluator's narrative.yml (answers, recommendations).
+    notebook_paths        A notebook's evaluation and output folder, found when left empty.
     write_demo            Write the synthetic demo evaluation (data, coding, config).
     evaluate              Evaluate a filter expression (CMOC context, KPI) on a table.
 
@@ -76,6 +78,8 @@ API: dict[str, str] = {
     "run_report": "evalkit.pipeline.report:run_report",
     "init_evaluation": "evalkit.pipeline.init:init_evaluation",
     "load_config": "evalkit.config:load_config",
+    "load_narrative": "evalkit.narrative:load_narrative",
+    "notebook_paths": "evalkit.project:notebook_paths",
     "write_demo": "evalkit.demo:write_demo",
     "evaluate": "evalkit.data.expressions:evaluate",
     "score": "evalkit.instruments.scoring:score",
@@ -139,6 +143,7 @@ if TYPE_CHECKING:  # for type checkers and editors; not imported at run time
     from evalkit.instruments.scoring import score as score
     from evalkit.kpi.compute import compute_kpis as compute_kpis
     from evalkit.kpi.definitions import load_kpis as load_kpis
+    from evalkit.narrative import load_narrative as load_narrative
     from evalkit.outcomes.attrition import attrition as attrition
     from evalkit.outcomes.contrast import contrast as contrast
     from evalkit.outcomes.paired import before_after as before_after
@@ -146,6 +151,7 @@ if TYPE_CHECKING:  # for type checkers and editors; not imported at run time
     from evalkit.outcomes.subgroups import for_whom as for_whom
     from evalkit.pipeline.init import init_evaluation as init_evaluation
     from evalkit.pipeline.report import run_report as run_report
+    from evalkit.project import notebook_paths as notebook_paths
     from evalkit.qual.tables import load_qualitative as load_qualitative
     from evalkit.realist.evidence import cmoc_evidence as cmoc_evidence
     from evalkit.realist.link import cmoc_outcome_link as cmoc_outcome_link

@@ -16,6 +16,7 @@ layer, so it lives here rather than beside ``evalkit.data.expressions.nearest_co
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import numbers
@@ -35,6 +36,9 @@ from evalkit.errors import ConfigError
 __all__ = [
     "DATA_DIR_VARIABLE",
     "DISCLOSURE_FLOOR",
+    "ContractChange",
+    "ContractExtension",
+    "ContractTimeline",
     "DisclosurePolicy",
     "EvaluationConfig",
     "did_you_mean",
@@ -127,6 +131,19 @@ def _period(value: object) -> str:
             f"got {_describe(value)}"
         )
     return value
+
+
+def _date(value: object) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date written YYYY-MM-DD, e.g. 2024-07-01, got {_describe(value)}")
 
 
 def _slug(value: object) -> str:
@@ -237,6 +254,7 @@ Share = Annotated[float, pydantic.BeforeValidator(_share)]
 Period = Annotated[str, pydantic.BeforeValidator(_period)]
 Slug = Annotated[str, pydantic.BeforeValidator(_slug)]
 Quintile = Annotated[int, pydantic.BeforeValidator(_quintile)]
+Date = Annotated[datetime.date, pydantic.BeforeValidator(_date)]
 
 
 def _optional_round_to(value: object) -> int | None:
@@ -314,6 +332,117 @@ class _Section(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
 
 
+class ContractChange(pydantic.BaseModel):
+    """A declared change point (a new provider, a new pathway): SPC charts rebase there."""
+
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
+
+    date: Date
+    label: Text
+
+
+class ContractExtension(pydantic.BaseModel):
+    """An optional extension of the contract, running to ``until``."""
+
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
+
+    until: Date
+    label: Annotated[
+        str | None, pydantic.BeforeValidator(lambda v: None if v is None else _text(v))
+    ] = None
+
+
+class ContractTimeline(pydantic.BaseModel):
+    """The ``contract:`` section: the dates of the contract the evaluated service runs under.
+
+    Attributes
+    ----------
+    start : date
+        First day of the contract.
+    mobilisation_end : date or None
+        Last day of mobilisation (setting up before full service).
+    end : date
+        Last day of the initial term.
+    break_clauses : list of date
+        Dates at which the commissioner may end the contract early.
+    extensions : list of ContractExtension
+        Optional extensions, each running ``until`` a date, in order.
+    change_points : list of ContractChange
+        Declared changes (a new provider, a redesigned pathway) at which SPC charts start new
+        limits (:func:`evalkit.stats.spc.xmr` ``rebase_at``).
+
+    Examples
+    --------
+    >>> contract = ContractTimeline(start="2024-07-01", end="2029-06-30",
+    ...                             break_clauses=["2027-06-30"])
+    >>> contract.break_clauses
+    [datetime.date(2027, 6, 30)]
+    >>> ContractTimeline(start="2024-07-01", end="2023-06-30")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ContractTimeline
+    ...
+    """
+
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
+
+    start: Date
+    mobilisation_end: Date | None = None
+    end: Date
+    break_clauses: Annotated[
+        list[Date], pydantic.BeforeValidator(_list_of("break-clause dates (YYYY-MM-DD)"))
+    ] = []
+    extensions: Annotated[
+        list[
+            Annotated[
+                ContractExtension,
+                pydantic.BeforeValidator(_mapping_of("extension settings (until, label)")),
+            ]
+        ],
+        pydantic.BeforeValidator(_list_of("extensions, each {until, label}")),
+    ] = []
+    change_points: Annotated[
+        list[
+            Annotated[
+                ContractChange,
+                pydantic.BeforeValidator(_mapping_of("change-point settings (date, label)")),
+            ]
+        ],
+        pydantic.BeforeValidator(_list_of("change points, each {date, label}")),
+    ] = []
+
+    @pydantic.model_validator(mode="after")
+    def _in_order(self) -> ContractTimeline:
+        if self.end <= self.start:
+            raise ValueError(f"expected end after start, got end {self.end} and start {self.start}")
+        if self.mobilisation_end is not None and not self.start <= self.mobilisation_end < self.end:
+            raise ValueError(
+                f"expected mobilisation_end from start ({self.start}) to before end "
+                f"({self.end}), got {self.mobilisation_end}"
+            )
+        last = self.end
+        for extension in self.extensions:
+            if extension.until <= last:
+                raise ValueError(
+                    f"expected each extension to run beyond the term before it ({last}), "
+                    f"got until {extension.until}"
+                )
+            last = extension.until
+        for when in self.break_clauses:
+            if not self.start < when <= last:
+                raise ValueError(
+                    f"expected break clauses after start ({self.start}) and by the end of the "
+                    f"last extension ({last}), got {when}"
+                )
+        for change in self.change_points:
+            if not self.start <= change.date <= last:
+                raise ValueError(
+                    f"expected change point {change.label!r} within the contract "
+                    f"({self.start} to {last}), got {change.date}"
+                )
+        return self
+
+
 class _Provider(_Section):
     name: Text
     slug: Annotated[
@@ -338,12 +467,27 @@ class _Realist(_Section):
     min_n: Annotated[WholeNumber, pydantic.AfterValidator(_at_least_one)] = 30
 
 
+class _Geography(_Section):
+    """Official lookups for IMD from an LSOA code or postcode (evalkit.data.geography)."""
+
+    imd_lookup: Annotated[
+        Text | None,
+        pydantic.Field(description="the IoD2019 or IoD2025 File 1 (CSV or XLSX as published)"),
+    ] = None
+    postcode_lookup: Annotated[
+        Text | None, pydantic.Field(description="an ONS Postcode Directory extract (CSV)")
+    ] = None
+
+
 _QualitativeSection = Annotated[
     dict[str, Any],
     pydantic.BeforeValidator(_mapping_of("qualitative settings (docs/qualitative.md)")),
 ]
 _PipelineSection = Annotated[
     dict[str, Any], pydantic.BeforeValidator(_mapping_of("pipeline settings (docs/pipeline.md)"))
+]
+_LinkageSection = Annotated[
+    dict[str, Any], pydantic.BeforeValidator(_mapping_of("linkage settings (docs/linkage.md)"))
 ]
 
 
@@ -415,6 +559,27 @@ class _Settings(_Section):
         dict[str, Text], pydantic.BeforeValidator(_mapping_of("titles by page or role"))
     ] = {}
     pipeline: _PipelineSection = {}
+    linkage: _LinkageSection = {}
+    mappings: Annotated[
+        list[Text],
+        pydantic.BeforeValidator(
+            _list_of("provider mapping files, e.g. [mappings/nhs_trust.yml] (docs/onboarding.md)")
+        ),
+        pydantic.AfterValidator(_unique("mapping file")),
+    ] = []
+    geography: Annotated[
+        _Geography, pydantic.BeforeValidator(_mapping_of("settings (imd_lookup, postcode_lookup)"))
+    ] = _Geography()
+    contract: Annotated[
+        ContractTimeline | None,
+        pydantic.BeforeValidator(
+            lambda value: (
+                None
+                if value is None
+                else _mapping_of("contract dates (start, mobilisation_end, end, ...)")(value)
+            )
+        ),
+    ] = None
 
 
 class _EvaluationFile(_Settings):
@@ -499,7 +664,7 @@ def _as_settings(checked: pydantic.BaseModel) -> dict[str, Any]:
         value = getattr(checked, name)
         if name == "providers":
             value = [provider.model_dump() for provider in value]
-        elif name in ("target_most_deprived", "realist"):
+        elif name in ("target_most_deprived", "realist", "geography"):
             value = value.model_dump()
         out[name] = value
     return out
@@ -548,6 +713,14 @@ class EvaluationConfig:
     realist: dict[str, Any] = field(default_factory=lambda: {"min_n": 30})
     titles: dict[str, str] = field(default_factory=dict)
     pipeline: dict[str, Any] = field(default_factory=dict)
+    #: Person linkage: key_file, threshold (checked by evalkit.data.linkage; docs/linkage.md).
+    linkage: dict[str, Any] = field(default_factory=dict)
+    #: Provider mapping files (paths relative to the evaluation folder; docs/onboarding.md).
+    mappings: list[str] = field(default_factory=list)
+    #: IMD lookups (``imd_lookup``, ``postcode_lookup``: paths relative to the evaluation folder).
+    geography: dict[str, Any] = field(default_factory=dict)
+    #: The contract timeline (``contract:``), or None when the file gives none.
+    contract: ContractTimeline | None = None
     path: Path | None = None
 
     def __post_init__(self) -> None:

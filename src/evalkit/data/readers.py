@@ -320,13 +320,17 @@ def _sniff_delimiter(text: str, names: set[str]) -> tuple[str, int]:
 
 
 def _csv_records(text: str, delimiter: str) -> tuple[list[list[str]], int | None]:
-    """Every record by Python's csv module, and the row where an unclosed quotation mark opens."""
+    """Every record by Python's csv module, and the row where an unclosed quotation mark opens.
+
+    From an unclosed quotation mark on, each line is one record, its quotation marks read as
+    text: the lines it would swallow into one value stay rows that are counted and held back.
+    """
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, len(text) + 1))
     try:
         records = list(csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter))
         strict = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        count, unclosed = 0, None
+        count, unclosed, lines_read = 0, None, 0
         while True:
             try:
                 next(strict)
@@ -337,6 +341,12 @@ def _csv_records(text: str, delimiter: str) -> tuple[list[list[str]], int | None
                     unclosed = count + 1
                     break
             count += 1
+            lines_read = strict.line_num
+        if unclosed is not None:
+            lines = re.split(r"\r\n|\r|\n", text)  # as the csv module counts lines
+            rest = lines[lines_read : len(lines) - (lines[-1] == "")]
+            plain = csv.reader(rest, delimiter=delimiter, quoting=csv.QUOTE_NONE)
+            records = records[: unclosed - 1] + [r if r else [""] for r in plain]
     finally:
         csv.field_size_limit(limit)
     return records, unclosed
@@ -402,7 +412,7 @@ def _grid_table(raw: RawTable, grid: pd.DataFrame, widths: pd.Series | None = No
     refused_header = position is None
     position = position or 0
     above = grid.iloc[:position]
-    titles = above[(above.apply(lambda s: s.str.strip()) != "").any(axis=1)]
+    titles = above[(_strip_cells(above) != "").any(axis=1)]
     if position and len(titles):
         first = next(c for c in titles.iloc[0] if c.strip())
         raw.problems.append(
@@ -418,7 +428,7 @@ def _grid_table(raw: RawTable, grid: pd.DataFrame, widths: pd.Series | None = No
         )
     raw.header_row = position + 1
     header = [_normalise_header(c) for c in grid.iloc[position]]
-    body = grid.iloc[position + 1 :].apply(lambda s: s.str.strip())
+    body = _strip_cells(grid.iloc[position + 1 :])
     body.index = pd.RangeIndex(position + 2, position + 2 + len(body), name="row")
     body.columns = range(len(header))
     named = [j for j, name in enumerate(header) if name]
@@ -437,6 +447,8 @@ def _grid_table(raw: RawTable, grid: pd.DataFrame, widths: pd.Series | None = No
                 f"'{raw.delimiter}' inside a value that is not in quotes?)"
             )
             raw.aside[row] = reason
+            if raw.refused is not None:
+                continue  # the file is refused with one message
             raw.problems.append(
                 _problem(
                     "error",
@@ -495,7 +507,7 @@ def _grid_table(raw: RawTable, grid: pd.DataFrame, widths: pd.Series | None = No
     body = _nan_as_missing(raw, body)
     raw.frame = body
     if refused_header:
-        shown = ", ".join(c for c in header if c)[:80] or "(nothing)"
+        shown = ", ".join(c.strip() for c in grid.iloc[position] if c.strip())[:80] or "(nothing)"
         expected = ", ".join(TABLES[table].required[:4])
         reason = f"no recognised column names in row 1 ({shown})"
         raw.refused = reason
@@ -512,6 +524,19 @@ def _grid_table(raw: RawTable, grid: pd.DataFrame, widths: pd.Series | None = No
     if raw.frame.empty:
         raw.empty = "no rows"
     return raw
+
+
+def _strip_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of a grid of text without surrounding spaces, worked row by row (a grid
+    thousands of columns wide, from a line of commas, takes no longer than a narrow one).
+
+    Examples
+    --------
+    >>> _strip_cells(pd.DataFrame([[" a ", "b"], ["", " "]])).to_numpy().tolist()
+    [['a', 'b'], ['', '']]
+    """
+    rows = [[cell.strip() for cell in row] for row in frame.to_numpy(dtype=object).tolist()]
+    return pd.DataFrame(rows, index=frame.index, columns=frame.columns, dtype=object)
 
 
 def _merge_duplicate_columns(
@@ -561,9 +586,13 @@ def _merge_duplicate_columns(
 def _nan_as_missing(raw: RawTable, body: pd.DataFrame) -> pd.DataFrame:
     """``NaN`` cells (software's way of writing "no value") read as missing, one warning a
     column."""
+    nan = set(NAN_TOKENS)
+    cells = body.to_numpy(dtype=object).tolist()
     found = pd.DataFrame(
-        {c: body[c].str.lower().isin(NAN_TOKENS).fillna(False) for c in body.columns},
+        [[isinstance(c, str) and c.lower() in nan for c in row] for row in cells],
         index=body.index,
+        columns=body.columns,
+        dtype=bool,
     )
     if not found.to_numpy().any():
         return body
@@ -642,9 +671,10 @@ def _read_csv(raw: RawTable) -> list[RawTable]:
             )
         )
     grid, widths, unclosed = _csv_grid(text, delimiter)
+    if unclosed is not None:  # every row is held back: misaligned rows are not reported
+        raw.refused = f"a quotation mark in row {unclosed} is never closed"
     raw = _grid_table(raw, grid, widths)
     if unclosed is not None:
-        raw.refused = f"a quotation mark in row {unclosed} is never closed"
         raw.problems.append(
             _problem(
                 "error",
@@ -739,7 +769,7 @@ def _read_workbook(raw: RawTable) -> list[RawTable]:
         )
     several = len(sheets) > 1
     grids = {title: _sheet_grid(rows) for title, rows in sheets.items()}
-    content = [t for t, g in grids.items() if (g.apply(lambda s: s.str.strip()) != "").any().any()]
+    content = [t for t, g in grids.items() if (_strip_cells(g) != "").any().any()]
     chosen: dict[str, str] = {}
     for title in content:
         table = _normalise_header(title)
@@ -747,6 +777,7 @@ def _read_workbook(raw: RawTable) -> list[RawTable]:
             chosen[title] = table
     declared = raw.table
     notes: list[ReadProblem] = []
+    explained: set[str] = set()  # sheets the note on the sheet read already names
     if declared is not None and declared not in chosen.values():
         candidates = [t for t in content if t not in chosen]
         names = _known_names(declared)
@@ -756,18 +787,19 @@ def _read_workbook(raw: RawTable) -> list[RawTable]:
         if pick is not None:
             chosen[pick] = declared
             if candidates and pick != candidates[0]:
+                explained.add(candidates[0])
                 notes.append(
                     _problem(
                         "warning",
                         f"read sheet {pick!r} as {declared}: the first sheet "
-                        f"{candidates[0]!r} holds no {declared} column names",
+                        f"{candidates[0]!r} holds no {declared} column names and was not read",
                         "Put the data on the first sheet, or name its sheet after the table "
                         f"({declared}), so it is found without guessing.",
                         value=pick,
                     )
                 )
     for title in content:
-        if title in chosen:
+        if title in chosen or title in explained:
             continue
         grid = grids[title]
         if title.strip().lower() == _DICTIONARY_SHEET and set(grid.iloc[0]) >= {"table", "column"}:
@@ -846,10 +878,20 @@ def read_extract(path: str | Path) -> list[RawTable]:
             "and rename or remove the folder.",
             value=path.name + "/",
         )
-    if path.suffix.lower() == ".xlsx":
-        raw.encoding = "xlsx"
-        return _read_workbook(raw)
-    return _read_csv(raw)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            raw.encoding = "xlsx"
+            return _read_workbook(raw)
+        return _read_csv(raw)
+    except OSError as exc:  # no permission, a file locked by Excel, a network drive gone
+        raw = RawTable(path, raw.table, pd.DataFrame())
+        return _refused(
+            raw,
+            f"the file cannot be opened ({exc.strerror or type(exc).__name__})",
+            "Close the file in Excel, check that you may read it (its permissions, the network "
+            "drive), then validate again.",
+            value=path.name,
+        )
 
 
 def read_raw(path: str | Path) -> RawTable:

@@ -39,6 +39,7 @@ __all__ = [
     "TIMEPOINTS",
     "ColumnSpec",
     "MeasureSpec",
+    "CLIENT_ID_PATTERN",
     "ROW_RULES",
     "RowRule",
     "TableSpec",
@@ -255,6 +256,20 @@ def _measures() -> dict[str, MeasureSpec]:
                         definition.name,
                     )
                 )
+    # a total sent without its items (instruments that accept one: total_accepted)
+    for definition in DEFINITIONS.values():
+        if definition.total_measure is not None:
+            specs.append(
+                MeasureSpec(
+                    definition.total_measure,
+                    f"{definition.short_name} total score, where the items are not sent "
+                    f"({definition.total_min}-{definition.total_max})",
+                    definition.total_min,
+                    definition.total_max,
+                    True,
+                    definition.name,
+                )
+            )
     specs += [
         MeasureSpec("weight_kg", "Measured weight in kilograms", 30, 350, False, "lifestyle"),
         MeasureSpec("height_cm", "Measured height in centimetres", 120, 230, False, "lifestyle"),
@@ -301,9 +316,13 @@ def _measures() -> dict[str, MeasureSpec]:
 MEASURES: dict[str, MeasureSpec] = _measures()
 
 
+#: A client id: up to 128 characters, so a hash pseudonym (SHA-256: 64 hex characters) fits.
+CLIENT_ID_PATTERN = r"[A-Za-z0-9_\-]{1,128}"
+
+
 def _id_col(description: str = "Pseudonymous client identifier (never a name or NHS number)"):
     return ColumnSpec(
-        "client_id", "string", True, description, "NT-000123", pattern=r"[A-Za-z0-9_\-]{1,40}"
+        "client_id", "string", True, description, "NT-000123", pattern=CLIENT_ID_PATTERN
     )
 
 
@@ -317,7 +336,9 @@ _WIDE_ID_COLUMNS = (
 
 
 def _wide(name: str, description: str, instruments: tuple[str, ...]) -> TableSpec:
+    totals = {d.total_measure for d in DEFINITIONS.values()}
     cols = [m.column for m in MEASURES.values() if m.instrument in instruments]
+    cols = [c for c in cols if c.name not in totals]  # the templates hold items
     return TableSpec(name, description, _WIDE_ID_COLUMNS + tuple(cols), group="wide")
 
 
@@ -329,10 +350,10 @@ PARTICIPANTS = TableSpec(
             "client_id",
             "string",
             True,
-            "Pseudonymous episode identifier, unique across the file (never a name or NHS number)",
+            "Pseudonymous episode identifier, once per provider (never a name or NHS number; "
+            "the same id at another provider links the two episodes as one person)",
             "NT-000123",
-            unique=True,
-            pattern=r"[A-Za-z0-9_\-]{1,40}",
+            pattern=CLIENT_ID_PATTERN,
         ),
         ColumnSpec(
             "provider",
@@ -461,6 +482,31 @@ PARTICIPANTS = TableSpec(
             "(NHS Stop Smoking Services categories; blank if recorded in measures)",
             "quit_co_verified",
             allowed=tuple(QUIT_4WK_STATUSES),
+        ),
+        # personal: taken out at ingest by evalkit.data.linkage, never stored (docs/linkage.md)
+        ColumnSpec(
+            "nhs_number",
+            "string",
+            False,
+            "NHS number, for linking a person's episodes (checked, replaced by a keyed "
+            "pseudonym as it is read, never stored)",
+            "943 476 5919",
+        ),
+        ColumnSpec(
+            "date_of_birth",
+            "string",
+            False,
+            "Date of birth (yyyy-mm-dd or dd/mm/yyyy), for linking when the NHS number is "
+            "missing (dropped after linkage, never stored)",
+            "1979-04-23",
+        ),
+        ColumnSpec(
+            "postcode",
+            "string",
+            False,
+            "Home postcode, for linking when the NHS number is missing (dropped after linkage, "
+            "never stored)",
+            "LS1 4AP",
         ),
     ),
 )
@@ -714,8 +760,8 @@ def _column_checks(col: ColumnSpec) -> list[pa.Check]:
 def _measure_in_range(df: pd.DataFrame) -> pd.Series:
     lo = df["measure"].map({k: m.min for k, m in MEASURES.items()})
     hi = df["measure"].map({k: m.max for k, m in MEASURES.items()})
-    whole = df["measure"].map({k: m.integer for k, m in MEASURES.items()}).fillna(False)
-    ok = df["value"].between(lo, hi) & (~whole.astype(bool) | (df["value"] % 1 == 0))
+    whole = df["measure"].map({k: m.integer for k, m in MEASURES.items()}).eq(True)
+    ok = df["value"].between(lo, hi) & (~whole | (df["value"] % 1 == 0))
     return ok | lo.isna() | df["value"].isna()
 
 

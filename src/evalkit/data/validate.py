@@ -23,6 +23,17 @@ import pandera.pandas as pa
 from evalkit.config import EvaluationConfig
 from evalkit.data.episodes import build_episodes, derive_columns
 from evalkit.data.expressions import nearest_columns, parse_expression
+from evalkit.data.linkage import (
+    Linkage,
+    PersonalFields,
+    mask_personal_issues,
+    scope_client_ids,
+    write_linkage,
+)
+from evalkit.data.measure_checks import measure_problems
+from evalkit.data.names import unconfigured_names
+from evalkit.data.persons import identify_people
+from evalkit.data.provider_exports import MappedExports, map_exports
 from evalkit.data.readers import (
     NUL_MARK,
     READABLE_SUFFIXES,
@@ -48,6 +59,7 @@ from evalkit.data.schema import (
 from evalkit.errors import ExpressionError
 
 __all__ = [
+    "FALLBACK_HINT",
     "ISSUE_COLUMNS",
     "ValidationResult",
     "episode_columns",
@@ -56,6 +68,7 @@ __all__ = [
     "neutralise_formulas",
     "validate_directory",
     "validate_files",
+    "write_safe_csv",
     "write_validation",
 ]
 
@@ -93,6 +106,8 @@ _INVISIBLE_IN_FREE_TEXT = re.compile(
     "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 )
 
+#: The hint of an issue whose rule has none of its own (none should: the tests check).
+FALLBACK_HINT = "See 'What validation refuses' in docs/data-model.md for what this rule asks."
 _HINTS = {
     "missing file": "Ask the provider for this extract, or remove the provider from "
     "evaluation.yml if it has nothing to submit.",
@@ -110,6 +125,8 @@ _HINTS = {
     "str_matches": "The value does not have the expected format (see the data dictionary).",
     "each part": "Use only the allowed values, separated by ;.",
     "unknown file": "Name the file <provider>_<table>.csv (e.g. north_trust_measures.csv).",
+    "unknown qualitative file": "Name the file after its table: qual/sources.csv, "
+    "qual/codebook.csv, qual/codings.csv or qual/cmocs.csv.",
     "duplicate measure": "Give each measure once per client and timepoint.",
     "foreign key": "The identifier must exist in the referenced table.",
     "quarantined parent": "Fix the participant row first; its measures are held back with it.",
@@ -172,6 +189,9 @@ class ValidationResult:
         measures melted from a wide template).
     files : list of Path
         Every file read.
+    linkage : Linkage, optional
+        How episodes were linked into people (evalkit.data.linkage); written under
+        ``validated/linkage/`` for the evaluator.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -179,6 +199,7 @@ class ValidationResult:
     issues: pd.DataFrame
     reconciliation: pd.DataFrame
     files: list[Path] = field(default_factory=list)
+    linkage: Linkage | None = None
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -197,6 +218,8 @@ class _Collector:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.issues: list[dict] = []
+        #: personal columns taken out of each extract as it is read (evalkit.data.linkage)
+        self.personal = PersonalFields()
 
     def name(self, path: Path) -> str:
         try:
@@ -215,6 +238,7 @@ class _Collector:
         if hint is None:
             hint = _HINTS.get(hint_key or rule, "")
             hint = hint.format(**fmt) if fmt else hint
+        hint = hint or FALLBACK_HINT  # every rule has its own; this only guards a new one
         self.issues.append(
             {
                 "severity": severity,
@@ -541,12 +565,16 @@ class _Part:
         return "measures" if self.wide else self.table
 
 
-def _read_tables(paths: list[Path], out: _Collector):
-    """Read and parse every file; return per-table pieces, the parts read and the aside ids."""
+def _read_tables(paths: list[Path], out: _Collector, mapped: MappedExports | None = None):
+    """Read and parse every file; return per-table pieces, the parts read and the aside ids.
+
+    A provider's own export is read through its mapping (evalkit.data.provider_exports)."""
     pieces: dict[str, list] = {t: [] for t in (*_SERVICE_TABLES, *_QUAL_TABLES)}
     parts: list[_Part] = []
     for path in paths:
-        for raw in read_extract(path):
+        through_mapping = mapped.raw_tables(path) if mapped is not None else None
+        for raw in read_extract(path) if through_mapping is None else through_mapping:
+            out.personal.take(raw, out.label(raw))
             _read_part(raw, out, pieces, parts)
     return pieces, parts
 
@@ -566,7 +594,8 @@ def _read_part(raw: RawTable, out: _Collector, pieces: dict, parts: list[_Part])
                     problem.rule,
                     hint=problem.hint,
                 )
-        out.add("warning", name, None, None, None, raw.path.name, "unknown file")
+        key = "unknown qualitative file" if raw.path.parent.name == "qual" else "unknown file"
+        out.add("warning", name, None, None, None, raw.path.name, "unknown file", hint_key=key)
         return
     for problem in raw.problems:
         out.add(
@@ -950,6 +979,9 @@ def _check_expressions(tables, config: EvaluationConfig | None, out: _Collector)
     An expression outside :mod:`evalkit.data.expressions`, or naming a column the episode table will
     not have, is an error; a CMOC row carrying one is quarantined with the reason.
     """
+    kpis = (config.kpis if config is not None else None) or []
+    if not kpis and tables["cmocs"][0].empty:
+        return  # nothing to check: the episode table's columns are not worked out
     columns = episode_columns(tables["participants"][0], tables["measures"][0])
     source = config.path.name if config is not None and config.path else "evaluation.yml"
     for position, kpi in enumerate((config.kpis if config is not None else None) or []):
@@ -967,11 +999,10 @@ def _check_expressions(tables, config: EvaluationConfig | None, out: _Collector)
     frame, raw, why, file, row = tables["cmocs"]
     for index in frame.index:
         text = frame.at[index, "context_filter"]
-        if pd.isna(text) or not str(text).strip():
-            continue
         where = f"{file[index]} row {row[index]} (CMOC {frame.at[index, 'cmoc_id']})"
         try:
-            parse_expression(str(text), where=f"{where} context_filter").check_columns(columns)
+            if pd.notna(text) and str(text).strip():  # a CMOC without a filter has none to check
+                parse_expression(str(text), where=f"{where} context_filter").check_columns(columns)
         except ExpressionError as exc:
             reason = _expression_issue(out, file[index], row[index], "cmocs", "context_filter", exc)
             why[index].append(reason)
@@ -995,12 +1026,31 @@ def _check_expressions(tables, config: EvaluationConfig | None, out: _Collector)
             why[index].append(f"outcome_measure: {rule} ({outcome!r})")
 
 
+def _provider_slug(provider: object) -> str:
+    """The file-name prefix of a provider's extracts: its slug, else its name as one (a provider
+    listed without a slug still has its files checked).
+
+    Examples
+    --------
+    >>> _provider_slug({"name": "North Trust"}), _provider_slug({"name": "N", "slug": "n"})
+    ('north_trust', 'n')
+    """
+    if not isinstance(provider, dict):
+        return ""
+    name = str(provider.get("name") or "").lower()
+    return str(provider.get("slug") or re.sub(r"[^a-z0-9]+", "_", name)).strip("_")
+
+
 def _expected_files(
-    config: EvaluationConfig | None, paths: list[Path], parts: list[_Part], out: _Collector
+    config: EvaluationConfig | None,
+    paths: list[Path],
+    parts: list[_Part],
+    out: _Collector,
+    mapped_stems: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     if config is None:
         return
-    stems = {p.stem.lower() for p in paths}
+    stems = {p.stem.lower() for p in paths} | set(mapped_stems)
     # a workbook named after the provider may hold the template's sheets
     sheets = {(part.stem, part.table) for part in parts}
 
@@ -1008,7 +1058,7 @@ def _expected_files(
         return f"{slug}_{table}" in stems or (slug, table) in sheets
 
     for provider in config.providers:
-        slug = provider.get("slug") if isinstance(provider, dict) else None
+        slug = _provider_slug(provider)
         if not slug:
             continue
         if not has(slug, "participants"):
@@ -1074,9 +1124,12 @@ def validate_files(
     """Validate a set of extract files (see :func:`validate_directory`)."""
     paths = sorted(Path(p) for p in paths)
     out = _Collector(root or (paths[0].parent if paths else Path.cwd()))
-    pieces, parts = _read_tables(paths, out)
+    out.personal.config = config
+    mapped = map_exports(config, paths, out.root)
+    pieces, parts = _read_tables(paths, out, mapped)
     found = len(out.issues)
-    _expected_files(config, paths, parts, out)
+    _expected_files(config, paths, parts, out, mapped.stems)
+    out.issues += mapped.issues
     if not parts:
         out.add(
             "error",
@@ -1094,8 +1147,11 @@ def validate_files(
         if not frame.empty:
             failures = _schema_failures(frame, table)
             _report_failures(table, frame, raw, why, file, row, failures, out)
+    out.issues += scope_client_ids(tables, out.personal)  # duplicates within a provider
     _cross_table(tables, out, parts)
+    out.issues += measure_problems(*[tables["measures"][i] for i in (0, 2, 3, 4)])
     _check_expressions(tables, config, out)
+    out.issues += unconfigured_names(tables, config)  # providers and sites agree
     clean, quarantine = {}, {}
     for table, (frame, raw, why, file, row) in tables.items():
         bad = why.map(len) > 0 if len(why) else pd.Series(dtype=bool)
@@ -1111,9 +1167,13 @@ def validate_files(
             quarantine[table]["source_row"] = quarantine[table]["source_row"].astype("Int64")
     reconciliation = pd.DataFrame(_reconcile(parts, tables), columns=_RECONCILIATION_COLUMNS)
     reconciliation = reconciliation.sort_values(["table", "file"], kind="stable")
-    return ValidationResult(
-        clean, quarantine, out.frame(), reconciliation.reset_index(drop=True), paths
+    clean["participants"], linkage = identify_people(clean["participants"], out.personal, config)
+    out.issues += out.personal.issues
+    mask_personal_issues(out.issues)
+    result = ValidationResult(
+        clean, quarantine, out.frame(), reconciliation.reset_index(drop=True), paths, linkage
     )
+    return mapped.restate(result)
 
 
 def input_paths(directory: str | Path) -> list[Path]:
@@ -1260,6 +1320,26 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def write_safe_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table of values providers typed as a CSV a spreadsheet opens safely.
+
+    Formula-like cells are neutralised (:func:`neutralise_formulas`), and lines end with CR LF
+    (RFC 4180) so that a value holding a carriage return or line feed is quoted and stays in its
+    cell instead of starting a new row.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "issues.csv"
+    >>> _ = write_safe_csv(pd.DataFrame({"value": ["\\r=1+1", "-3"]}), path)
+    >>> path.read_bytes()
+    b'value\\r\\n"\\'\\r=1+1"\\r\\n-3\\r\\n'
+    """
+    path = Path(path)
+    neutralise_formulas(frame).to_csv(path, index=False, lineterminator="\r\n")
+    return path
+
+
 def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
     """Write clean tables (Parquet), quarantine, issues and reconciliation under ``out_dir``."""
     out_dir = Path(out_dir)
@@ -1273,11 +1353,12 @@ def write_validation(result: ValidationResult, out_dir: str | Path) -> Path:
     for table, frame in result.quarantine.items():
         path = out_dir / "quarantine" / f"{table}.csv"
         if len(frame):
-            neutralise_formulas(frame).to_csv(path, index=False)
+            write_safe_csv(frame, path)
         elif path.exists():
             path.unlink()
-    neutralise_formulas(result.issues).to_csv(out_dir / "issues.csv", index=False)
-    neutralise_formulas(result.reconciliation).to_csv(out_dir / "reconciliation.csv", index=False)
+    write_safe_csv(result.issues, out_dir / "issues.csv")
+    write_safe_csv(result.reconciliation, out_dir / "reconciliation.csv")
+    write_linkage(result.linkage, out_dir / "linkage")
     return out_dir
 
 

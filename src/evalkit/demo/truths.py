@@ -19,7 +19,7 @@ Examples
 >>> [c.cmoc_id for c in PLANTED.cmocs if not c.holds_in_numbers]
 ['CMOC4', 'CMOC6']
 >>> PLANTED.spc_shift.kpi_id, PLANTED.spc_shift.from_month, PLANTED.spc_stable.kpi_id
-('started', '2025-08', 'quit_4wk_co')
+('referrals', '2025-08', 'quit_4wk_co')
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ class PlantedShift:
     month_number : int
         That month's number in the demo's 24 months (1 = the first month of referrals).
     before, after : float
-        The KPI's true value before and from ``from_month`` (a probability for a proportion).
+        The KPI's true level before and from ``from_month``: a probability for a proportion;
+        for a count, the monthly rate relative to the rate before (1.0 and 0.7: 30% fewer).
     declared : bool
         Whether the demo's ``evaluation.yml`` declares the change as a contract change point.
         It does not: the report has to find the shift, and the SPC chart (one limit for all 24
@@ -219,8 +220,8 @@ class PlantedTruths:
         Earliest referral date (yyyy-mm-dd) of those planted as still in treatment.
     cmocs : tuple of PlantedCMOC
     spc_shift : PlantedShift
-        The step change in the share of referrals who start the service (a new triage provider
-        from month 14), which the monthly SPC chart must flag.
+        The step change in the number of referrals a month (a new triage provider from month
+        14), which the monthly SPC chart must flag.
     spc_stable : PlantedStableSeries
         The KPI whose monthly SPC chart must raise no signal.
     fieldwork : PlantedFieldwork
@@ -449,14 +450,15 @@ PLANTED = PlantedTruths(
         ),
     ),
     spc_shift=PlantedShift(
-        kpi_id="started",
+        kpi_id="referrals",
         from_month="2025-08",
         month_number=14,
-        before=0.88,
-        after=0.74,
+        before=1.0,
+        after=0.7,
         declared=False,
-        description="From August 2025 (month 14 of 24) a new provider triages referrals, with a "
-        "waiting list: the share of referrals who start the service falls from 88% to 74%.",
+        description="From August 2025 (month 14 of 24) referrals go through a new triage "
+        "provider, and 30% fewer people are referred each month than before. The total number "
+        "of episodes is unchanged, so no other planted truth moves.",
     ),
     spc_stable=PlantedStableSeries(
         kpi_id="quit_4wk_co",

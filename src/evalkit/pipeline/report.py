@@ -10,7 +10,9 @@ Steps (each in the module named for it):
 4. Run the notebooks whose key changed, in parallel, longest first (by their last run time);
    notebooks that read other notebooks' key figures run after the rest (:mod:`.execute`).
 5. Assemble the pages, the index and ``manifest.json`` (:mod:`.render`, :mod:`.manifest`).
-6. Scan every page for identifiers from the extracts (:mod:`evalkit.disclosure.suppression`).
+6. Scan every page for identifiers from the extracts, small numbers and live markup
+   (:mod:`evalkit.disclosure.scan`); write the Word committee paper from the pages, scan it
+   too, and convert it to PDF when LibreOffice is installed (:mod:`.committee_paper`).
 7. Move the report into place (:mod:`.publish`).
 
 The published report is ``<out>/<period>/<site>/``; the cache is ``<out>/.cache/``; the
@@ -37,6 +39,7 @@ import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
+from evalkit.data.evaluation import prepare_validated
 from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.data.periods import resolve_period
 from evalkit.disclosure.scan import (
@@ -48,8 +51,10 @@ from evalkit.disclosure.scan import (
     scan_live_markup,
 )
 from evalkit.errors import DisclosureError, PipelineError
+from evalkit.narrative import narrative_path
 from evalkit.pages import page_names
 from evalkit.pipeline.cache import FileHashes, NotebookCache, evalkit_fingerprint, remembered
+from evalkit.pipeline.committee_paper import write_committee_paper
 from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask
 from evalkit.pipeline.inputs import (
     extract_files,
@@ -59,10 +64,12 @@ from evalkit.pipeline.inputs import (
 )
 from evalkit.pipeline.kernels.kernelspec import write_kernelspec
 from evalkit.pipeline.kernels.server import KernelServer, KernelWarmup
+from evalkit.pipeline.library import evaluation_folder, report_links, write_library
 from evalkit.pipeline.manifest import MANIFEST_FILE, build_manifest, git_state
-from evalkit.pipeline.publish import ReportLock, build_folder, publish
+from evalkit.pipeline.publish import ReportLock, build_folder, check_publication, publish
 from evalkit.pipeline.render import render_index_body, render_page
 from evalkit.pipeline.settings import PipelineSettings
+from evalkit.pipeline.since_last import publishable_key_figures
 from evalkit.present.keyfigures import KEY_FIGURES_FILE, read_key_figures
 from evalkit.present.labels import date_text
 
@@ -283,6 +290,11 @@ class _ReportRun:
                 "config_sha256": config_sha,
                 "evalkit": fingerprint,
             }
+            if self.settings.reads_key_figures(name):  # the summary shows the evaluator's text
+                narrative = narrative_path(self.config)
+                nb.components["narrative_sha256"] = (
+                    self.hashes.sha256(narrative) if narrative.is_file() else None
+                )
             nb.entry = self.cache.lookup(nb.slot)
             notebooks.append(nb)
         return notebooks
@@ -292,6 +304,9 @@ class _ReportRun:
         evaluation; None when ``pipeline.warm_kernels`` is off."""
         if not self.settings.warm_kernels:
             return None
+        # Validate here, not in the server: validation links people with Splink on DuckDB, whose
+        # threads a forked kernel cannot survive; the server then only reads the cache.
+        prepare_validated(self.config)
         paths = tuple(nb.path for nb in notebooks)
         return KernelServer(KernelWarmup(notebooks=paths, evaluation=self.parameters))
 
@@ -444,6 +459,14 @@ class _ReportRun:
             index_body, page_title="Overview", report=report, pages=pages, href="index.html"
         )
         (site / "index.html").write_text(index, encoding="utf-8")
+        # every page's key figures, small numbers withheld, for the next report's
+        # "since the last report" comparison (evalkit.pipeline.since_last)
+        every = [section["figures"] for section in sections if len(section["figures"])]
+        published = publishable_key_figures(
+            pd.concat(every, ignore_index=True) if every else pd.DataFrame(columns=["key"]),
+            self.config.disclosure,
+        )
+        (site / KEY_FIGURES_FILE).write_text(json.dumps(published, indent=1), encoding="utf-8")
         return site
 
     def scan(self, site: Path, identifiers: pd.DataFrame) -> dict[str, Any]:
@@ -543,8 +566,9 @@ def run_report(
     site: str = "all",
     jobs: int | None = None,
     force: bool = False,
-    out: str | Path = "reports",
+    out: str | Path | None = None,
     progress: Callable[[str], object] = print,
+    final: bool = False,
 ) -> Path:
     """Run the report notebooks and publish the HTML report for one period and site.
 
@@ -560,10 +584,17 @@ def run_report(
         Notebooks run at once (default: the number of CPU cores available).
     force : bool, default False
         Re-run every notebook even when its cached result is still valid.
-    out : str or Path, default "reports"
-        Output folder; the report is published to ``<out>/<period>/<site>/``.
+    out : str or Path, optional
+        Output folder (default ``reports/<evaluation>``, :func:`.library.evaluation_folder`);
+        the report is published to ``<out>/<period>/<site>/`` and listed in the library,
+        ``<out>/index.html``, rebuilt at every publish.
     progress : callable, default print
-        Receives one line per step: which notebook, elapsed time, cached or run.
+        Receives one line per step: which notebook, elapsed time, cached or run; and every
+        question for the evaluator still unanswered.
+    final : bool, default False
+        Publish as final: refused while any of the summary's questions is unanswered in
+        ``narrative.yml``. Otherwise such a report is published as a DRAFT (every page, the
+        titles and the manifest say so).
 
     Returns
     -------
@@ -604,7 +635,7 @@ def run_report(
             f"site {site!r} is not configured in {config.path} "
             f"(configured: {', '.join(config.sites) or 'none'}; use 'all' for the whole service)."
         )
-    out = Path(out).resolve()
+    out = Path(out if out is not None else evaluation_folder(config)).resolve()
     with ReportLock(out):
         cache = NotebookCache(out / ".cache")
         hashes = FileHashes(cache.root / "file_hashes.json")
@@ -627,6 +658,9 @@ def run_report(
                 say=say,
             )
             try:
+                publication = check_publication(config, run.period, final=final)
+                for prompt in publication.unanswered:
+                    say(f"unanswered for {run.period} (answers.{prompt.id}): {prompt.question}")
                 site_name = "all sites" if site == "all" else site
                 say(f"report for {run.period}, {site_name} -> {run.target}")
                 notebooks = run.plan(notebooks_dir)
@@ -649,17 +683,33 @@ def run_report(
                             run.check(notebooks, runner)
                             run.run(notebooks, runner, server)
                     report = _report_facts(config, run.period, site, extracts)
+                    report.update(publication.page_facts())
+                    report.update(report_links(out, run.period, site, site_folder(site)))
                     built = run.assemble(notebooks, report)
                     disclosure = run.scan(built, identifiers.result())
+                    disclosure["committee_paper"] = write_committee_paper(
+                        built, report, config.disclosure, identifiers.result(), progress=say
+                    )
                 finally:
                     background.shutdown(wait=False, cancel_futures=True)
                 manifest = run.manifest(notebooks, report, disclosure)
+                manifest["publication"] = {
+                    **publication.manifest(),
+                    "previous": report["previous_href"].removeprefix("../../") or None,
+                    "data": {"folder": str(config.data_dir), "vintage": report["vintage"]},
+                }
                 (built / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), "utf-8")
                 publish(built, run.target)
+                write_library(out, title=report["report_title"], generated=report["generated"])
             finally:
                 shutil.rmtree(run.build, ignore_errors=True)
         finally:
             hashes.save()
     ran = sum(not nb.cached for nb in notebooks)
-    say(f"{len(notebooks)} notebooks ({ran} run, {len(notebooks) - ran} cached); report published")
+    status = (
+        f"published as DRAFT ({len(publication.unanswered)} questions unanswered)"
+        if publication.draft
+        else "published as final"
+    )
+    say(f"{len(notebooks)} notebooks ({ran} run, {len(notebooks) - ran} cached); report {status}")
     return run.target
