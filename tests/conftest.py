@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from evalkit.config import load_config
 from evalkit.data.evaluation import load_evaluation
 from evalkit.demo import write_demo
 from evalkit.present import keyfigures
@@ -33,8 +34,8 @@ def north(demo):
 
 @pytest.fixture(scope="module")
 def first_quarter(demo):
-    """The report of the first quarter alone: no trend."""
-    return load_evaluation(demo, period="2025-Q3")
+    """The report of the first configured quarter alone: no trend."""
+    return load_evaluation(demo, period=load_config(demo).periods[0])
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ import pandas as pd
 import papermill
 import pytest
 
+from evalkit.config import load_config
 from evalkit.data.evaluation import _preloaded, load_evaluation, preload_evaluation
+from evalkit.data.pseudonym import KEY_VARIABLE, key_path
 from evalkit.demo import write_demo
 from evalkit.pipeline.kernels.kernelspec import KERNEL_NAME, notebook_imports, write_kernelspec
 from evalkit.pipeline.kernels.server import KernelServer, KernelWarmup
@@ -154,8 +156,10 @@ def test_without_a_reachable_server_the_kernel_is_a_new_interpreter(tmp_path):
     assert seen["fractions_imported_before"] is False
 
 
-def test_preloaded_evaluation_is_used_while_its_inputs_are_unchanged(tmp_path):
+def test_preloaded_evaluation_is_used_while_its_inputs_are_unchanged(tmp_path, monkeypatch):
     config = write_demo(tmp_path / "evaluation", episodes=300, seed=5)
+    # the demo's key, named outright: renaming the evaluation below must not lose it
+    monkeypatch.setenv(KEY_VARIABLE, str(key_path(load_config(config))))
     period = load_evaluation(config).period
     kept = preload_evaluation(config, period, "all")
     try:

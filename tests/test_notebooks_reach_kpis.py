@@ -40,7 +40,7 @@ def demo(tmp_path_factory):
 # service (trend, funnels by provider and site).
 @pytest.mark.parametrize(
     ("name", "site", "period"),
-    [("01_reach_and_equity", "North", "2025-Q3"), ("03_lifestyle_kpis", "all", "latest")],
+    [("01_reach_and_equity", "North", "2024-Q3"), ("03_lifestyle_kpis", "all", "latest")],
 )
 def test_page_runs_and_reads_in_plain_english(demo, name, site, period, tmp_path):
     config, _ = demo

@@ -227,6 +227,6 @@ def test_quarter_by_quarter_draws_referrals_and_the_target_share(service):
 
 def test_a_single_quarter_has_no_trend(first_quarter):
     assert page.quarter_by_quarter(first_quarter).text() == (
-        "Only one quarter (Jul to Sep 2025) has referrals so far, so there is no trend to show "
+        "Only one quarter (Jul to Sep 2024) has referrals so far, so there is no trend to show "
         "yet; it will appear once a second quarter of data arrives."
     )

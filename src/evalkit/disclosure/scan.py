@@ -395,13 +395,13 @@ def scan_disclosure(paths: Iterable[str | Path], policy: DisclosurePolicy) -> pd
     >>> page = pathlib.Path(tempfile.mkdtemp()) / "p.html"
     >>> _ = page.write_text("<p><strong>27%</strong> of 11 followed up.</p>\\n"
     ...                     "<p>26.9% of 95 recovered; 52% of the 1,465 people.</p>\\n"
-    ...                     '<td class="number count">3</td><td class="number count">1,465</td>')
+    ...                     '<td class="number count">3</td><td class="number count">1,466</td>')
     >>> for what in scan_disclosure([page], DisclosurePolicy(threshold=8, round_to=5))["what"]:
     ...     print(what)
     "27% of 11": 3 people have it or 8 do not, fewer than 8
     "26.9% of 95": gives back the exact count, 25 of 93
     a count of 3 people in a table, fewer than 8
-    a count of 1,465 people in a table, not rounded to the nearest 5
+    a count of 1,466 people in a table, not rounded to the nearest 5
     """
     threshold, round_to = policy.threshold, policy.round_to
     rows = []

@@ -610,9 +610,16 @@ def talking_therapy_outcomes(ev: Evaluation) -> Blocks:
         ["Denominator", "People with outcome"],
         dict.fromkeys(percents, "People with outcome"),
     )
+    # a rate is hidden, and marked so, where its people with or without it are few
+    shares = {"%": ("People with outcome", "Denominator")}
     # What the table hides, the sentences do not say.
     mask = suppression_mask(
-        table, policy.threshold, count_columns=counts, derived_columns=derived, secondary="rows"
+        table,
+        policy.threshold,
+        count_columns=counts,
+        derived_columns=derived,
+        secondary="rows",
+        shares=shares,
     )
     hidden = (mask != "").set_axis(rates["outcome"].tolist())
     hidden["%"] |= few.to_numpy()
@@ -667,6 +674,7 @@ def talking_therapy_outcomes(ev: Evaluation) -> Blocks:
         count_columns=counts,
         derived_columns=derived,
         secondary="rows",
+        shares=shares,
         formats=dict.fromkeys((*percents, "National standard"), f"{{:.{PERCENT_DECIMALS}%}}"),
     )
 
