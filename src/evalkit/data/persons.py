@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -125,27 +127,60 @@ def person_table(episodes: pd.DataFrame) -> pd.DataFrame:
     """
     if episodes.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PERSON_COLUMNS})
+    # Each person's id is hashed once; the rest is integer work on its code (a Python function
+    # per person, as this was before, cost about 200 µs a person: 20 s at 100,000 episodes).
+    codes, people = pd.factorize(episodes["person_id"], sort=True)
+    known = codes >= 0  # episodes without a person id belong to nobody
+    providers, n_providers = _distinct_joined(
+        codes[known], episodes["provider"][known], len(people)
+    )
     strands = (
-        episodes[["person_id", "strands"]]
+        pd.DataFrame({"person": codes, "strands": episodes["strands"].to_numpy()})[known]
         .dropna()
         .assign(strands=lambda d: d["strands"].astype(str).str.split(";"))
         .explode("strands")
         .assign(strands=lambda d: d["strands"].str.strip())
     )
     strands = strands[strands["strands"] != ""]
-    grouped = episodes.groupby("person_id", sort=True)
+    joined_strands, _ = _distinct_joined(
+        strands["person"].to_numpy(dtype=np.int64), strands["strands"], len(people)
+    )
     table = pd.DataFrame(
         {
-            "episodes": grouped["client_id"].size(),
-            "providers": grouped["provider"].agg(lambda s: ";".join(sorted(set(s.dropna())))),
-            "n_providers": grouped["provider"].nunique(),
-            "strands": strands.groupby("person_id")["strands"].agg(
-                lambda s: ";".join(sorted(set(s)))
-            ),
+            "person_id": pd.Series(people, dtype=episodes["person_id"].dtype),
+            "episodes": np.bincount(codes[known], minlength=len(people)),
+            "providers": pd.Series(providers, dtype="str"),
+            "n_providers": n_providers,
+            "strands": pd.Series(joined_strands, dtype="str"),
         }
     )
-    table["strands"] = table["strands"].fillna("")
-    return table.reset_index()[PERSON_COLUMNS]
+    return table[PERSON_COLUMNS]
+
+
+def _distinct_joined(codes: np.ndarray, values: pd.Series, n: int) -> tuple[pa.Array, np.ndarray]:
+    """For each of ``n`` keys (``codes`` 0 … n-1, one per value), its distinct non-missing
+    values sorted and ``;``-joined (``""`` for none), and how many there are.
+
+    Vectorised: the values are factorised in sorted order, each distinct (key, value) pair is
+    one integer, and Arrow joins each key's values (``binary_join`` over a list array whose
+    offsets are the key boundaries).
+
+    Examples
+    --------
+    >>> joined, n = _distinct_joined(np.array([1, 0, 0, 0, 2]),
+    ...                              pd.Series(["x", "z", "y", "z", None]), 4)
+    >>> joined.to_pylist(), n.tolist()
+    (['y;z', 'x', '', ''], [2, 1, 0, 0])
+    """
+    present = values.notna().to_numpy()
+    value_codes, names = pd.factorize(values[present], sort=True)
+    width = max(len(names), 1)
+    pairs = np.unique(codes[present].astype(np.int64) * width + value_codes)
+    keys, which = np.divmod(pairs, width)
+    offsets = np.searchsorted(keys, np.arange(n + 1))
+    names = np.asarray(names, dtype=object)[which]
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(names, pa.string()))
+    return pc.binary_join(lists, ";"), np.diff(offsets)
 
 
 def people_count(episodes: pd.DataFrame) -> int:

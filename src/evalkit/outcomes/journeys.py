@@ -53,7 +53,14 @@ def _need(episodes: pd.DataFrame, columns: Sequence[str]) -> None:
 
 
 def _ordered(episodes: pd.DataFrame) -> pd.DataFrame:
-    out = episodes.dropna(subset=["person_id", "referral_date"]).copy()
+    """Person, provider and referral date of the episodes with both, by person then date.
+
+    Only the three columns a journey needs: copying, sorting and taking the first row per
+    person of the whole episode table (145 columns) cost 4 of the 7.5 s of the journeys
+    section at 300,000 episodes.
+    """
+    columns = ["person_id", "provider", "referral_date"]
+    out = episodes[columns].dropna(subset=["person_id", "referral_date"]).copy()
     out["referral_date"] = pd.to_datetime(out["referral_date"])
     return out.sort_values(["person_id", "referral_date"], kind="stable")
 

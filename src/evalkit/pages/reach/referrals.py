@@ -128,8 +128,13 @@ def _values(episodes: pd.DataFrame, column: str) -> pd.DataFrame:
             return [None]
         return list(sorted({p.strip() for p in v.split(separator) if p.strip()})) or [None]
 
-    parts = frame["value"].map(split)
-    return frame.assign(value=parts).explode("value", ignore_index=True)
+    # Split each distinct value once (a few dozen combinations), not every episode's: a
+    # Python call per episode was 1.1 s of the section at 300,000 episodes.
+    codes, distinct = pd.factorize(frame["value"])  # missing: -1, the last entry below
+    split_values = np.empty(len(distinct) + 1, dtype=object)
+    for i, value in enumerate([*distinct, None]):
+        split_values[i] = split(value)
+    return frame.assign(value=split_values[codes]).explode("value", ignore_index=True)
 
 
 def referrals_by(episodes: pd.DataFrame, column: str, *, total: bool = True) -> pd.DataFrame:
