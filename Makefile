@@ -1,15 +1,18 @@
 # evalkit: two commands do everything on a fresh machine (Python 3.11 + pip, no conda).
 #   make report   build the demo evaluation and render its report into reports/demo/
+#                 (FORMATS=provider: the providers' own exports, into reports/demo_provider/)
 #   make test     run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-DEMO   := data/demo
 JOBS   ?= auto
 # canonical: evalkit's own templates; provider: the demo as its providers' own exports,
-# read through mappings/ (docs/onboarding.md; the report pipeline does not read it yet).
+# read through mappings/ (docs/onboarding.md). Each has its own folder and reports, so
+# switching FORMATS never reuses the other's demo: data/demo, data/demo_provider.
 FORMATS ?= canonical
+DEMO    ?= data/demo$(if $(filter provider,$(FORMATS)),_provider)
+REPORTS ?= reports/$(notdir $(DEMO))
 
 .PHONY: install demo report test lint bench clean
 
@@ -28,7 +31,7 @@ demo: $(DEMO)/evaluation.yml
 
 report: demo
 	$(BIN)/evalkit validate $(DEMO)
-	$(BIN)/evalkit report --config $(DEMO)/evaluation.yml --period latest --out reports/demo
+	$(BIN)/evalkit report --config $(DEMO)/evaluation.yml --period latest --out $(REPORTS)
 
 # The checks first (fast, and a broken layer contract or type error is worth knowing before
 # the slow tests), then the tests: unit and page tests, every docstring example of src/
@@ -50,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) reports/demo
+	rm -rf $(VENV) $(DEMO) $(REPORTS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -14,10 +15,10 @@ from evalkit.cli import app
 from evalkit.config import load_config
 from evalkit.demo import write_demo
 from evalkit.errors import ConfigError, PipelineError
-from evalkit.narrative import PROMPTS, load_narrative
 from evalkit.pages import evaluator_text
 from evalkit.pages import summary as summary_page
 from evalkit.pipeline.publish import check_narrative, check_publication
+from evalkit.project.narrative import PROMPTS, load_narrative
 
 ANSWERED = "\n".join(f"      {p.id}: Answer to {p.id}." for p in PROMPTS)
 FILLED = f"""\
@@ -41,6 +42,20 @@ periods:
     date: 2026-04-15
     answers: {{kpis: Only the KPI question was answered for Q1.}}
 """
+
+
+def write_filled(folder: Path) -> None:
+    """Write :data:`FILLED` into an evaluation folder, and move CMOC1 to the status its change
+    ends at in the CMOC table too, as the evaluator does (the two must agree)."""
+    (folder / "narrative.yml").write_text(FILLED, encoding="utf-8")
+    set_cmoc_status(folder, "CMOC1", "supported")
+
+
+def set_cmoc_status(folder: Path, cmoc_id: str, status: str) -> None:
+    table = folder / "qual" / "cmocs.csv"
+    cmocs = pd.read_csv(table, dtype=str, keep_default_na=False)
+    cmocs.loc[cmocs["cmoc_id"] == cmoc_id, "status"] = status
+    cmocs.to_csv(table, index=False)
 
 
 @pytest.fixture(scope="module")
@@ -186,13 +201,52 @@ def test_evalkit_validate_reports_the_narrative_problems(evaluation):
 
 
 def test_a_valid_narrative_passes_the_reference_check(evaluation):
-    (evaluation.parent / "narrative.yml").write_text(FILLED, encoding="utf-8")
+    write_filled(evaluation.parent)
     assert check_narrative(load_config(evaluation)).for_period("2026-Q2") is not None
+
+
+def test_a_status_change_must_end_at_the_status_in_the_cmoc_table(evaluation):
+    # FILLED moves CMOC1 from initial to supported; the demo's cmocs.csv still says initial
+    (evaluation.parent / "narrative.yml").write_text(FILLED, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        check_narrative(load_config(evaluation))
+    assert (
+        "periods.2026-Q2.cmocs.CMOC1.status_change.to: 'supported' does not agree with "
+        "CMOC1's status 'initial' in the CMOC table (cmocs.csv)"
+    ) in str(caught.value)
+    result = CliRunner().invoke(app, ["validate", str(evaluation.parent)])
+    assert result.exit_code == 1 and "'supported' does not agree" in result.output
+    set_cmoc_status(evaluation.parent, "CMOC1", "refined")  # wrong the other way: still refused
+    with pytest.raises(
+        ConfigError, match="'supported' does not agree with CMOC1's status 'refined'"
+    ):
+        check_narrative(load_config(evaluation))
+    set_cmoc_status(evaluation.parent, "CMOC1", "supported")
+    assert check_narrative(load_config(evaluation)).path is not None
+
+
+def test_only_the_latest_status_change_of_a_cmoc_is_compared(evaluation):
+    """An earlier period's change is history: Q1 moved CMOC2 to refined, Q2 on to refuted."""
+    text = (
+        "evaluator: X\nperiods:\n"
+        "  2026-Q2:\n    date: 2026-07-20\n    cmocs:\n      CMOC2:\n        interpretation: y\n"
+        "        status_change: {from: refined, to: refuted, reason: z}\n"
+        "  2026-Q1:\n    date: 2026-04-20\n    cmocs:\n      CMOC2:\n        interpretation: y\n"
+        "        status_change: {from: initial, to: refined, reason: z}\n"
+    )
+    (evaluation.parent / "narrative.yml").write_text(text, encoding="utf-8")
+    set_cmoc_status(evaluation.parent, "CMOC2", "refuted")
+    assert check_narrative(load_config(evaluation)).path is not None
+    set_cmoc_status(evaluation.parent, "CMOC2", "refined")  # the Q1 status, not the latest
+    with pytest.raises(ConfigError) as caught:
+        check_narrative(load_config(evaluation))
+    assert "periods.2026-Q2.cmocs.CMOC2.status_change.to: 'refuted'" in str(caught.value)
+    assert "2026-Q1" not in str(caught.value)
 
 
 def test_final_is_refused_while_a_prompt_is_unanswered_and_names_each(evaluation):
     config = load_config(evaluation)
-    (evaluation.parent / "narrative.yml").write_text(FILLED, encoding="utf-8")
+    write_filled(evaluation.parent)
     assert check_publication(config, "2026-Q2", final=True).status == "final"
     with pytest.raises(PipelineError) as caught:
         check_publication(config, "2026-Q1", final=True)
@@ -212,7 +266,7 @@ def test_the_summary_prompts_have_one_home():
 def test_page_sections_show_the_words_of_the_report_period_with_name_and_date(evaluation):
     from evalkit.data.evaluation import load_evaluation
 
-    (evaluation.parent / "narrative.yml").write_text(FILLED, encoding="utf-8")
+    write_filled(evaluation.parent)
     ev = load_evaluation(evaluation, period="2026-Q2")
     answers = summary_page.prompts_section(ev).text()
     for prompt in PROMPTS:

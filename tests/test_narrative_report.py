@@ -19,9 +19,9 @@ import evalkit
 from evalkit.cli import app
 from evalkit.data.evaluation import load_evaluation
 from evalkit.demo import write_demo
-from evalkit.narrative import PROMPTS
 from evalkit.pipeline import run_report
-from tests.test_narrative import FILLED
+from evalkit.project.narrative import PROMPTS
+from tests.test_narrative import write_filled
 
 pytestmark = pytest.mark.xdist_group("pipeline_run")
 
@@ -114,7 +114,7 @@ def test_with_a_filled_narrative_it_publishes_final_with_the_words_where_they_be
 ):
     folder = tmp_path / "demo"
     shutil.copytree(evaluation.parent, folder)
-    (folder / "narrative.yml").write_text(FILLED, encoding="utf-8")
+    write_filled(folder)
     lines: list[str] = []
     report = run_report(
         folder / "evaluation.yml", out=tmp_path / "r", jobs=1, progress=lines.append, final=True

@@ -56,9 +56,14 @@ def test_referrals_and_starts_count_the_episode_table(service, figures):
     rate = recorded["start_rate"]
     assert rate["value"] == pytest.approx(100 * started / referred)
     assert (rate["ci_low"], rate["ci_high"]) == pytest.approx((100 * low, 100 * high))
+    people = episodes["person_id"].nunique()  # one person may hold several episodes
+    assert people < referred  # the demo plants people referred to two providers
+    assert recorded["people_referred"]["value"] == people
     assert blocks.text().startswith(
-        f"**{policy.rounded(referred):,}** people were referred and "
-        f"**{policy.rounded(started):,}** started: **{100 * started / referred:.0f}%**"
+        f"**{policy.rounded(people):,}** people were referred, in "
+        f"**{policy.rounded(referred):,}** referral episodes (a person referred to two providers "
+        f"is one person and two referrals); **{policy.rounded(started):,}** referrals started: "
+        f"**{100 * started / referred:.0f}%** of referrals"
     )
     tables = tables_of(blocks)
     assert [t["caption"] for t in tables] == [page.BREAKDOWN_CAPTIONS[c] for c in BREAKDOWN_COLUMNS]

@@ -27,6 +27,13 @@ Outcomes
     for_whom              Change by subgroup (ANCOVA and site mixed model), Holm-adjusted.
     contrast              An outcome inside a context against the rest (the realist link).
 
+People and journeys
+    person_table          One row per person: episodes, providers, strands (``ev.people``).
+    referrals_between_providers  Referrals from one provider to another within a window.
+    time_to_second_service  Days from a person's first referral to their first elsewhere.
+    multi_strand_outcomes  An outcome of people on more than one strand against one strand.
+    bypassed_single_point  Referrals that bypassed the single point of access.
+
 KPIs and equity
     compute_kpis          Every KPI by period and provider/site, with CI, target and RAG.
     load_kpis             KPI definitions from evaluation.yml, or the default set.
@@ -78,7 +85,7 @@ API: dict[str, str] = {
     "run_report": "evalkit.pipeline.report:run_report",
     "init_evaluation": "evalkit.pipeline.init:init_evaluation",
     "load_config": "evalkit.config:load_config",
-    "load_narrative": "evalkit.narrative:load_narrative",
+    "load_narrative": "evalkit.project.narrative:load_narrative",
     "notebook_paths": "evalkit.project:notebook_paths",
     "write_demo": "evalkit.demo:write_demo",
     "evaluate": "evalkit.data.expressions:evaluate",
@@ -90,6 +97,11 @@ API: dict[str, str] = {
     "sensitivity": "evalkit.outcomes.sensitivity:sensitivity",
     "for_whom": "evalkit.outcomes.subgroups:for_whom",
     "contrast": "evalkit.outcomes.contrast:contrast",
+    "person_table": "evalkit.data.persons:person_table",
+    "referrals_between_providers": "evalkit.outcomes.journeys:referrals_between_providers",
+    "time_to_second_service": "evalkit.outcomes.journeys:time_to_second_service",
+    "multi_strand_outcomes": "evalkit.outcomes.journeys:multi_strand_outcomes",
+    "bypassed_single_point": "evalkit.outcomes.journeys:bypassed_single_point",
     "compute_kpis": "evalkit.kpi.compute:compute_kpis",
     "load_kpis": "evalkit.kpi.definitions:load_kpis",
     "reach_by_imd_quintile": "evalkit.equity.deprivation:reach_by_imd_quintile",
@@ -131,6 +143,7 @@ if TYPE_CHECKING:  # for type checkers and editors; not imported at run time
     from evalkit.config import load_config as load_config
     from evalkit.data.evaluation import load_evaluation as load_evaluation
     from evalkit.data.expressions import evaluate as evaluate
+    from evalkit.data.persons import person_table as person_table
     from evalkit.data.validate import validate_directory as validate_directory
     from evalkit.demo import write_demo as write_demo
     from evalkit.disclosure.suppression import suppress as suppress
@@ -143,15 +156,21 @@ if TYPE_CHECKING:  # for type checkers and editors; not imported at run time
     from evalkit.instruments.scoring import score as score
     from evalkit.kpi.compute import compute_kpis as compute_kpis
     from evalkit.kpi.definitions import load_kpis as load_kpis
-    from evalkit.narrative import load_narrative as load_narrative
     from evalkit.outcomes.attrition import attrition as attrition
     from evalkit.outcomes.contrast import contrast as contrast
+    from evalkit.outcomes.journeys import bypassed_single_point as bypassed_single_point
+    from evalkit.outcomes.journeys import multi_strand_outcomes as multi_strand_outcomes
+    from evalkit.outcomes.journeys import (
+        referrals_between_providers as referrals_between_providers,
+    )
+    from evalkit.outcomes.journeys import time_to_second_service as time_to_second_service
     from evalkit.outcomes.paired import before_after as before_after
     from evalkit.outcomes.sensitivity import sensitivity as sensitivity
     from evalkit.outcomes.subgroups import for_whom as for_whom
     from evalkit.pipeline.init import init_evaluation as init_evaluation
     from evalkit.pipeline.report import run_report as run_report
     from evalkit.project import notebook_paths as notebook_paths
+    from evalkit.project.narrative import load_narrative as load_narrative
     from evalkit.qual.tables import load_qualitative as load_qualitative
     from evalkit.realist.evidence import cmoc_evidence as cmoc_evidence
     from evalkit.realist.link import cmoc_outcome_link as cmoc_outcome_link

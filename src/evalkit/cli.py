@@ -81,17 +81,18 @@ def _data_dir_for_notebooks(given: Path | None) -> Iterator[None]:
 
 def _settings_problems(config: EvaluationConfig) -> list[str]:
     """Problems of the sections checked where they are used (KPIs, instruments, pipeline,
-    qualitative) and of the evaluator's narrative.yml, which would otherwise stop a report only
-    inside a notebook or at publication."""
+    qualitative) and of the evaluator's narrative.yml and exceptions.yml, which would otherwise
+    stop a report only inside a notebook or at publication."""
     from evalkit.instruments import instrument_settings
     from evalkit.kpi import load_kpis
-    from evalkit.pipeline.publish import check_narrative
+    from evalkit.pipeline.publish import check_exceptions, check_narrative
     from evalkit.pipeline.settings import PipelineSettings
     from evalkit.qual.tables import load_qualitative
 
     checks: list[Callable[[], object]] = [
         lambda: load_kpis(config.kpis),
         lambda: check_narrative(config),
+        lambda: check_exceptions(config),
         *[lambda name=name: instrument_settings(config, name) for name in config.instruments],
         lambda: PipelineSettings.from_config(config),
         lambda: _listed_notebooks(config),

@@ -713,7 +713,9 @@ class EvaluationConfig:
     realist: dict[str, Any] = field(default_factory=lambda: {"min_n": 30})
     titles: dict[str, str] = field(default_factory=dict)
     pipeline: dict[str, Any] = field(default_factory=dict)
-    #: Person linkage: key_file, threshold (checked by evalkit.data.linkage; docs/linkage.md).
+    #: Person linkage: key_file, threshold, review_sample, probabilistic; journeys:
+    #: journey_window_days, single_point_sources (checked by evalkit.data.linkage.
+    #: linkage_settings; docs/linkage.md).
     linkage: dict[str, Any] = field(default_factory=dict)
     #: Provider mapping files (paths relative to the evaluation folder; docs/onboarding.md).
     mappings: list[str] = field(default_factory=list)

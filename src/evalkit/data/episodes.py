@@ -297,7 +297,9 @@ def build_episodes(
         If a measure value is out of range or not a number (see :func:`evalkit.instruments.score`).
     """
     _check_inputs(participants, measures)
-    names = [m for d in DEFINITIONS.values() for m in (*d.items, d.total_measure) if m]
+    names = [
+        m for d in DEFINITIONS.values() for m in (*d.items, d.total_measure, d.metric_measure) if m
+    ]
     wide = pivot_measures(measures, [*dict.fromkeys(names), *LIFESTYLE_MEASURES])
     ended = episode_ended(participants)
     parts = _instrument_columns(wide, config, participants, ended) + _lifestyle_columns(

@@ -30,6 +30,7 @@ __all__ = [
     "Evaluation",
     "input_files",
     "load_evaluation",
+    "mapping_files",
     "preload_evaluation",
     "prepare_validated",
 ]
@@ -132,6 +133,37 @@ def input_files(config: EvaluationConfig) -> list[Path]:
     return input_paths(config.data_dir)
 
 
+def mapping_files(config: EvaluationConfig) -> list[Path]:
+    """The provider mappings (``mappings:``) and geography lookups (``geography:``) that
+    ``evaluation.yml`` names and that exist: what validation reads the extracts through.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "north.yml").write_text("provider: n")
+    >>> config = EvaluationConfig(name="T", data_dir=d, mappings=["north.yml", "gone.yml"],
+    ...                           path=d / "evaluation.yml")
+    >>> [p.name for p in mapping_files(config)]
+    ['north.yml']
+    """
+    return list(_named_paths(config).values())
+
+
+def _named_paths(config: EvaluationConfig) -> dict[str, Path]:
+    named = [*config.mappings, *(v for v in (config.geography or {}).values() if v)]
+    paths = {str(n): config.root / str(n) for n in named}
+    return {name: path for name, path in paths.items() if path.is_file()}
+
+
+def _named_files(config: EvaluationConfig, stat: bool) -> dict[str, object]:
+    """The mapping files and lookups as ``evaluation.yml`` names them, with their size and
+    modification time (``stat``) or their content hash."""
+    return {
+        name: ([p.stat().st_size, p.stat().st_mtime_ns] if stat else sha256_file(p))
+        for name, p in _named_paths(config).items()
+    }
+
+
 def _file_stats(config: EvaluationConfig, files: list[Path]) -> dict[str, object]:
     """Size and modification time of every input, with the settings the cache key covers."""
     found = {}
@@ -142,6 +174,7 @@ def _file_stats(config: EvaluationConfig, files: list[Path]) -> dict[str, object
         json.dumps(
             {
                 "files": found,
+                "mappings": _named_files(config, stat=True),
                 "instruments": config.instruments,
                 "providers": config.providers,
                 "linkage": [config.linkage, key_stamp(config)],
@@ -155,6 +188,7 @@ def _file_stats(config: EvaluationConfig, files: list[Path]) -> dict[str, object
 def _cache_key(config: EvaluationConfig, files: list[Path]) -> str:
     payload = {
         "files": {str(p.relative_to(config.data_dir)): sha256_file(p) for p in files},
+        "mappings": _named_files(config, stat=False),
         "instruments": config.instruments,
         "providers": config.providers,
         "linkage": [config.linkage, key_stamp(config)],  # another key: other person ids
@@ -178,7 +212,7 @@ def prepare_validated(config: EvaluationConfig) -> Path:
     from evalkit.data.validate import validate_directory, write_validation
 
     files = input_files(config)
-    if not any(detect_table(path) for path in files):
+    if not any(detect_table(path) for path in files) and not config.mappings:
         raise ValidationError(
             f"nothing to validate in {config.data_dir}: no extract or qualitative table in "
             f"{config.extracts_dir} or {config.qual_dir} (files are named <provider>_<table>.csv "

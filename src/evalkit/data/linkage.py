@@ -55,12 +55,15 @@ __all__ = [
     "MIN_LABELLED_PAIRS",
     "MIN_RECORDS_FOR_EM",
     "PERSONAL_COLUMNS",
+    "REVIEW_DIFFERENT",
+    "REVIEW_SAME",
     "Linkage",
     "PersonalFields",
     "link_episodes",
     "linkage_settings",
     "mask_personal_issues",
     "provider_slug",
+    "read_linkage_quality",
     "scope_client_ids",
     "write_linkage",
 ]
@@ -100,6 +103,12 @@ LINKAGE_SETTINGS: dict[str, Any] = {
     "review_sample": 100,
     #: Run the probabilistic step (episodes without a common identifier).
     "probabilistic": True,
+    #: Journeys: a referral to another provider within this many days of the person's previous
+    #: referral is a referral between providers (evalkit.outcomes.journeys).
+    "journey_window_days": 365,
+    #: Journeys: the ``referral_source`` codes of the single point of access; a referral from
+    #: any other source bypassed it. Empty: the evaluation has no single point of access.
+    "single_point_sources": [],
 }
 
 _SPELLINGS = {
@@ -442,8 +451,8 @@ def linkage_settings(config: EvaluationConfig | None) -> dict[str, Any]:
 
     Examples
     --------
-    >>> linkage_settings(None)["threshold"]
-    0.95
+    >>> linkage_settings(None)["threshold"], linkage_settings(None)["journey_window_days"]
+    (0.95, 365)
     """
     given = dict(getattr(config, "linkage", None) or {})
     unknown = sorted(set(given) - set(LINKAGE_SETTINGS))
@@ -459,6 +468,21 @@ def linkage_settings(config: EvaluationConfig | None) -> dict[str, Any]:
             f"linkage.threshold: expected a match probability from 0.5 to below 1, got "
             f"{threshold!r} (docs/linkage.md)."
         )
+    window = settings["journey_window_days"]
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ConfigError(
+            f"linkage.journey_window_days: expected a whole number of days, 1 or more, got "
+            f"{window!r} (docs/linkage.md)."
+        )
+    sources = settings["single_point_sources"]
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list | tuple) or not all(isinstance(s, str) for s in sources):
+        raise ConfigError(
+            f"linkage.single_point_sources: expected a list of referral_source codes, e.g. "
+            f"[spa], got {sources!r} (docs/linkage.md)."
+        )
+    settings["single_point_sources"] = [s.strip() for s in sources if s.strip()]
     return settings
 
 
@@ -862,3 +886,61 @@ def write_linkage(linkage: Linkage | None, folder: Path) -> None:
         path.write_text(json.dumps(linkage.model, indent=2, default=str))
     else:
         path.unlink(missing_ok=True)
+
+
+#: Answers in ``clerical_review.csv``'s ``reviewer_decision`` meaning "the same person", and
+#: meaning "two people" (compared in lower case).
+REVIEW_SAME = ("match", "same", "same person", "yes", "y", "1", "true")
+REVIEW_DIFFERENT = ("no match", "non-match", "nonmatch", "different", "no", "n", "0", "false")
+
+
+def read_linkage_quality(folder: Path) -> dict[str, float] | None:
+    """The linkage figures a report may show, from ``validated/linkage/`` (aggregates only).
+
+    ``summary.csv`` gives its measures by name (``episodes``, ``episodes with a valid NHS
+    number``, ``links on NHS number``, ``probabilistic links``, ``estimated false-match rate of
+    probabilistic links`` ...). From ``clerical_review.csv``, when it exists, come
+    ``review pairs``, ``reviewed linked pairs`` (linked pairs with a decision) and
+    ``reviewed linked pairs judged two people``. No episode, client id or value is returned.
+
+    Returns
+    -------
+    dict or None
+        None when the folder has no ``summary.csv`` (validated before person linkage).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"measure": ["episodes", "probabilistic links"], "value": [10, 2]}).to_csv(
+    ...     folder / "summary.csv", index=False)
+    >>> pd.DataFrame({"linked": [True, True, False],
+    ...               "reviewer_decision": ["same", "different", ""]}).to_csv(
+    ...     folder / "clerical_review.csv", index=False)
+    >>> quality = read_linkage_quality(folder)
+    >>> quality["episodes"], quality["reviewed linked pairs"]
+    (10.0, 2.0)
+    >>> quality["reviewed linked pairs judged two people"]
+    1.0
+    """
+    summary = folder / "summary.csv"
+    if not summary.exists():
+        return None
+    table = pd.read_csv(summary, dtype={"value": str})
+    # the figures only: summary.csv also holds notes ("probabilistic step not run: ...")
+    values = pd.to_numeric(table["value"], errors="coerce")
+    quality = {str(m): float(v) for m, v in zip(table["measure"], values, strict=True) if v == v}
+    review = folder / "clerical_review.csv"
+    if review.exists():
+        pairs = pd.read_csv(review, dtype={"reviewer_decision": str}, keep_default_na=False)
+        decision = pairs.get("reviewer_decision", pd.Series("", index=pairs.index))
+        decision = decision.astype(str).str.strip().str.lower()
+        linked = pairs.get("linked", pd.Series(False, index=pairs.index))
+        linked = linked.astype(str).str.lower().isin(("true", "1"))
+        decided = decision.isin(REVIEW_SAME + REVIEW_DIFFERENT)
+        quality["review pairs"] = float(len(pairs))
+        quality["reviewed linked pairs"] = float((linked & decided).sum())
+        quality["reviewed linked pairs judged two people"] = float(
+            (linked & decision.isin(REVIEW_DIFFERENT)).sum()
+        )
+    return quality

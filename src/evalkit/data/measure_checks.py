@@ -1,10 +1,12 @@
 """Checks of the measures table across rows: totals against their items, units by file.
 
-Two rules no single row can show, run by validation on the parsed measures table:
+Rules no single row can show, run by validation on the parsed measures table:
 
 - a total sent with complete items (``phq9_total`` beside ``phq9_1`` ... ``phq9_9`` for the same
   client and timepoint) must equal the items' sum (after reverse scoring); a disagreement is an
   error naming both, and the total and its items are held back;
+- a metric score sent on its own (``swemwbs_metric``) must be a score of the published
+  conversion table, or its raw total cannot be known: otherwise it is an error and held back;
 - the weights (``weight_kg``) or heights (``height_cm``) of one file whose median looks like
   another unit (pounds, stones; metres, inches; :func:`evalkit.data.units.likely_unit`) are an
   error naming the likely unit, and the file's values of that measure are held back.
@@ -122,6 +124,48 @@ def _units(frame: pd.DataFrame, why: pd.Series, file: pd.Series, row: pd.Series)
     return issues
 
 
+def _metrics(frame: pd.DataFrame, why: pd.Series, file: pd.Series, row: pd.Series) -> list[dict]:
+    """A metric score sent (``swemwbs_metric``) that is not a score of the published conversion
+    table (its raw total cannot be known; the range check has already named values outside the
+    table's range), or that is not the score of the raw total sent beside it, is held back."""
+    issues: list[dict] = []
+    for definition in DEFINITIONS.values():
+        metric = definition.metric_measure
+        if metric is None:
+            continue
+        sent = frame[(frame["measure"] == metric) & frame["value"].notna()]
+        scores = (definition.metric_conversion or {}).values()
+        totals = frame[frame["measure"] == definition.total_measure]
+        total_at = {
+            (c, t): (i, v)
+            for i, c, t, v in zip(
+                totals.index, totals["client_id"], totals["timepoint"], totals["value"], strict=True
+            )
+        }
+        for index in sent.index:
+            value = sent.at[index, "value"]
+            raw = definition.raw_of_metric(value)
+            total = total_at.get((sent.at[index, "client_id"], sent.at[index, "timepoint"]))
+            if raw is not None and total is not None and pd.notna(total[1]) and total[1] != raw:
+                rule = (
+                    f"{metric} {value:g} disagrees with {definition.total_measure} "
+                    f"{total[1]:g} sent beside it (the score of raw {raw})"
+                )
+                hint = "Send the raw total or the metric score, or correct whichever is wrong."
+                issues.append(_issue(file[index], row[index], metric, value, rule, hint))
+                for held in (index, total[0]):
+                    why[held].append(f"value ({metric}): {rule}")
+            if raw is None and min(scores) <= value <= max(scores):
+                rule = (
+                    f"{metric} {value:g} is not a score of the published {definition.short_name} "
+                    "raw-to-metric conversion table"
+                )
+                hint = f"Send the raw total ({definition.total_measure}) or a score of the table."
+                issues.append(_issue(file[index], row[index], metric, value, rule, hint))
+                why[index].append(f"value ({metric}): {rule}")
+    return issues
+
+
 def measure_problems(
     frame: pd.DataFrame, why: pd.Series, file: pd.Series, row: pd.Series
 ) -> list[dict]:
@@ -145,4 +189,8 @@ def measure_problems(
         return []
     values = pd.to_numeric(frame["value"], errors="coerce")
     frame = frame.assign(value=values)
-    return _totals(frame, why, file, row) + _units(frame, why, file, row)
+    return (
+        _totals(frame, why, file, row)
+        + _metrics(frame, why, file, row)
+        + _units(frame, why, file, row)
+    )

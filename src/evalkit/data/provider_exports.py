@@ -374,13 +374,16 @@ def _derive_age(
     age = (years - before_birthday.astype(int)).where(births.notna() & at.notna())
     spec = TABLES["participants"].column("age")
     implausible = age.notna() & ((age < (spec.min or 0)) | (age > (spec.max or 200)))
-    if "age" in out:  # an age the file also sends is trusted over an implausible derived one
-        keep_sent = implausible & out["age"].notna()
+    if "age" in out:  # an age the file also sends is trusted over a derived one that is
+        # implausible or disagrees with it (a mistyped date of birth; it still serves linkage)
+        sent_age = pd.to_numeric(out["age"], errors="coerce")
+        disagrees = age.notna() & sent_age.notna() & (age != sent_age)
+        keep_sent = (implausible | disagrees) & out["age"].notna()
         for row in frame.index[keep_sent]:
             found.file(
                 f"date of birth gives an age of {int(age[row])} at {rule.at}: the age sent is used",
                 "Check the date of birth in the provider's file (a placeholder such as "
-                "01/01/1900?); it is not repeated here.",
+                "01/01/1900, or a digit mistyped?); it is not repeated here.",
                 value="(date of birth withheld)",
                 column=rule.column,
                 severity="warning",

@@ -270,6 +270,20 @@ def _measures() -> dict[str, MeasureSpec]:
                     definition.name,
                 )
             )
+        if definition.metric_measure is not None:  # SWEMWBS: the metric score alone
+            scores = (definition.metric_conversion or {}).values()
+            specs.append(
+                MeasureSpec(
+                    definition.metric_measure,
+                    f"{definition.short_name} metric score (the published conversion of the raw "
+                    f"total), where neither the items nor the raw total are sent "
+                    f"({min(scores):.2f}-{max(scores):.2f})",
+                    min(scores),
+                    max(scores),
+                    False,
+                    definition.name,
+                )
+            )
     specs += [
         MeasureSpec("weight_kg", "Measured weight in kilograms", 30, 350, False, "lifestyle"),
         MeasureSpec("height_cm", "Measured height in centimetres", 120, 230, False, "lifestyle"),
@@ -336,7 +350,7 @@ _WIDE_ID_COLUMNS = (
 
 
 def _wide(name: str, description: str, instruments: tuple[str, ...]) -> TableSpec:
-    totals = {d.total_measure for d in DEFINITIONS.values()}
+    totals = {m for d in DEFINITIONS.values() for m in (d.total_measure, d.metric_measure)}
     cols = [m.column for m in MEASURES.values() if m.instrument in instruments]
     cols = [c for c in cols if c.name not in totals]  # the templates hold items
     return TableSpec(name, description, _WIDE_ID_COLUMNS + tuple(cols), group="wide")

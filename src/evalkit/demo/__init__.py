@@ -123,6 +123,9 @@ def demo_config() -> dict:
         "population_imd_quintile_share": dict(POPULATION_IMD_QUINTILE_SHARE),
         "target_most_deprived": {"quintiles": [1], "share": 0.35},
         "disclosure": {"threshold": 8, "round_to": 5},
+        # Anytown's single point of access is its link workers: a referral from anyone else
+        # went to a provider directly (the journeys section of the reach page).
+        "linkage": {"single_point_sources": ["link_worker"]},
         "titles": {
             "service": "Live Well Anytown",
             "report": "Live Well Anytown: evaluation of the integrated health and wellbeing "

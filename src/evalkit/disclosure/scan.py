@@ -303,9 +303,10 @@ _SAFE_URL = re.compile(r"^(https?:|mailto:|#|[\w./-]+\.html(#[\w-]*)?$)", re.IGN
 
 
 class _LiveMarkup(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, documents: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[int, str]] = []
+        self.documents = documents
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
@@ -320,21 +321,28 @@ class _LiveMarkup(HTMLParser):
                 self.found.append((line, f"style attribute loading a URL on <{tag}>"))
             elif name in _URL_ATTRIBUTES and value is not None:
                 url = re.sub(r"[\x00-\x20]", "", value)
-                if not (_SAFE_URL.match(url) or (tag == "img" and _SAFE_DATA_URL.match(url))):
+                own_document = tag == "a" and name == "href" and url in self.documents
+                if not (
+                    _SAFE_URL.match(url)
+                    or (tag == "img" and _SAFE_DATA_URL.match(url))
+                    or own_document
+                ):
                     self.found.append((line, f"{name}={url[:40]!r} on <{tag}>"))
 
     handle_startendtag = handle_starttag
 
 
-def scan_live_markup(paths: Iterable[str | Path]) -> pd.DataFrame:
+def scan_live_markup(paths: Iterable[str | Path], documents: Iterable[str] = ()) -> pd.DataFrame:
     """Find markup in rendered pages that could run code or load something: the last guard
     against user text (a site name, a CMOC, a quote) reaching a page as live HTML.
 
     A report page holds text, tables, inline PNG figures and links to its sibling pages only.
     Flagged: :data:`LIVE_ELEMENTS` (``<script>``, ``<iframe>``, ``<form>``, ...), any
     ``on...=`` event-handler attribute, ``<meta http-equiv>``, and any link or source other
-    than ``http(s):``, ``mailto:``, an in-page ``#anchor``, a sibling ``.html`` page or an
-    inline ``data:image`` in ``<img>``.
+    than ``http(s):``, ``mailto:``, an in-page ``#anchor``, a sibling ``.html`` page, an
+    inline ``data:image`` in ``<img>``, or an ``<a href>`` naming exactly one of
+    ``documents``: the report's own files beside its pages (its committee paper, ``.docx``
+    and ``.pdf``). Any other document, or one of them in another folder, is flagged.
 
     Returns
     -------
@@ -349,10 +357,14 @@ def scan_live_markup(paths: Iterable[str | Path]) -> pd.DataFrame:
     >>> scan_live_markup([page])[["line", "what"]].to_dict("records")
     [{'line': 2, 'what': "src='x' on <img>"}, {'line': 2, 'what': 'event-handler attribute \
 onerror= on <img>'}]
+    >>> _ = page.write_text('<a href="paper.docx">paper</a> <a href="../x/paper.docx">x</a>')
+    >>> scan_live_markup([page], documents=["paper.docx"])["what"].tolist()
+    ["href='../x/paper.docx' on <a>"]
     """
+    allowed = frozenset(documents)
     rows = []
     for path in map(Path, paths):
-        parser = _LiveMarkup()
+        parser = _LiveMarkup(allowed)
         parser.feed(path.read_text(encoding="utf-8"))
         parser.close()
         rows += [{"file": str(path), "line": line, "what": what} for line, what in parser.found]

@@ -117,7 +117,9 @@ class InstrumentDefinition:
     total_accepted : bool
         A provider may send the total alone, as the measure ``<name>_total``, where the items
         are absent (talking-therapy systems such as IAPTus export PHQ-9 and GAD-7 totals only).
-        Where the items are complete too, the total sent must equal their sum.
+        Where the items are complete too, the total sent must equal their sum. An instrument
+        with a ``metric_conversion`` also accepts the metric score alone, as ``<name>_metric``
+        (SWEMWBS: ``swemwbs_metric``), where it is one of the conversion table's scores.
     """
 
     name: str
@@ -190,6 +192,25 @@ class InstrumentDefinition:
     def total_measure(self) -> str | None:
         """The measure a total sent without items arrives as (``phq9_total``), if accepted."""
         return f"{self.name}_total" if self.total_accepted else None
+
+    @property
+    def metric_measure(self) -> str | None:
+        """The measure a metric score sent on its own arrives as (``swemwbs_metric``), if
+        accepted: instruments that accept a total and have a ``metric_conversion``."""
+        return f"{self.name}_metric" if self.total_accepted and self.metric_conversion else None
+
+    def raw_of_metric(self, metric: float) -> int | None:
+        """The raw total whose published metric score this is (to 2 decimal places), else None.
+
+        Examples
+        --------
+        >>> SWEMWBS.raw_of_metric(19.25), SWEMWBS.raw_of_metric(19.3), WEMWBS.raw_of_metric(50)
+        (21, None, None)
+        """
+        for raw, score in (self.metric_conversion or {}).items():
+            if abs(metric - score) < 0.005:
+                return raw
+        return None
 
     @property
     def per_item(self) -> bool:

@@ -503,17 +503,26 @@ def score(
     defn = get(instrument)
     rule, k = _resolve_rule(defn, missing_rule, max_missing)
     sent = None  # a total sent without (or with) its items
+    sent_metric = None  # a metric score sent on its own (SWEMWBS)
     if {"measure", "value"} <= set(measures.columns):
-        names = (*defn.items, defn.total_measure) if defn.total_measure else defn.items
-        labels, grid = _pivot_grid(measures, names)
+        extra = [m for m in (defn.total_measure, defn.metric_measure) if m]
+        labels, grid = _pivot_grid(measures, (*defn.items, *extra))
         columns = list(grid[: defn.n_items])
-        sent = grid[defn.n_items] if defn.total_measure else None
+        found = dict(zip(extra, grid[defn.n_items :], strict=True))
+        sent, sent_metric = (
+            found.get(defn.total_measure or ""),
+            found.get(defn.metric_measure or ""),
+        )
     else:
         _require(measures, (*_KEYS, *defn.items), f"The wide {defn.name} table")
         labels = measures
         columns = [_numeric(measures[item], measures, item) for item in defn.items]
         if defn.total_measure is not None and defn.total_measure in measures.columns:
             sent = _numeric(measures[defn.total_measure], measures, defn.total_measure)
+        if defn.metric_measure is not None and defn.metric_measure in measures.columns:
+            sent_metric = _numeric(measures[defn.metric_measure], measures, defn.metric_measure)
+    if sent_metric is not None:
+        sent = _total_of_metric(sent_metric, sent, labels, defn)
     _check_items(columns, labels, defn)
     lo, hi = defn.response_min, defn.response_max
     columns = [
@@ -559,6 +568,47 @@ def score(
     out[f"{defn.name}_band"] = assign_bands(scale, defn.bands)
     out[f"{defn.name}_items_answered"] = answered
     return out
+
+
+def _total_of_metric(
+    metric: np.ndarray, sent: np.ndarray | None, labels: pd.DataFrame, defn: InstrumentDefinition
+) -> np.ndarray:
+    """The raw totals of metric scores sent on their own (``swemwbs_metric``), merged with any
+    raw total sent (``swemwbs_total``).
+
+    A metric score must be one of the conversion table's scores (to 2 decimal places); beside a
+    raw total sent for the same client and timepoint it must be that total's score.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"client_id": ["a"], "timepoint": ["baseline"],
+    ...                      "measure": ["swemwbs_metric"], "value": [19.25]})
+    >>> score(long, "swemwbs")[["swemwbs_total", "swemwbs_metric", "swemwbs_items_answered"]]
+       swemwbs_total  swemwbs_metric  swemwbs_items_answered
+    0           21.0           19.25                       0
+    """
+    name = defn.metric_measure
+    raw = np.array([np.nan if np.isnan(m) else (defn.raw_of_metric(m) or -1) for m in metric])
+    raw = raw.astype(float)
+    sent = np.full(len(metric), np.nan) if sent is None else sent
+    bad = raw == -1
+    clash = ~np.isnan(raw) & ~bad & ~np.isnan(sent) & (raw != sent)
+    for problem, rule in ((bad, "not in the table"), (clash, "clash")):
+        if problem.any():
+            i = int(np.flatnonzero(problem)[0])
+            who = f"Client {labels['client_id'].iloc[i]} at {labels['timepoint'].iloc[i]}"
+            if rule == "clash":
+                raise ScoringError(
+                    f"{who}: {name} {metric[i]:g} was sent with {defn.total_measure} "
+                    f"{sent[i]:g}, whose metric score is "
+                    f"{(defn.metric_conversion or {})[int(sent[i])]:g}; correct one of them."
+                )
+            raise ScoringError(
+                f"{who}: {name} {metric[i]:g} is not a score of the published {defn.short_name} "
+                f"raw-to-metric conversion table ({int(problem.sum())} such value(s) in all)."
+            )
+    return np.where(np.isnan(sent), raw, sent)
 
 
 def _with_sent_total(

@@ -64,7 +64,15 @@ PAGES: tuple[Page, ...] = (
         "Reach and equity",
         "evalkit.pages.reach",
         ("extracts",),
-        ("episodes", "start_rate", "reach_ratio_q1", "share_most_deprived", "sii_wemwbs_change"),
+        (
+            "people_referred",
+            "episodes",
+            "start_rate",
+            "reach_ratio_q1",
+            "share_most_deprived",
+            "sii_wemwbs_change",
+            "people_more_than_one_provider",
+        ),
     ),
     Page(
         "02_wellbeing_outcomes",

@@ -18,6 +18,8 @@ import pandas as pd
 
 from evalkit import instruments
 from evalkit.data.evaluation import Evaluation
+from evalkit.data.linkage import read_linkage_quality
+from evalkit.data.persons import people_count
 from evalkit.data.schema import TABLES
 from evalkit.disclosure.suppression import (
     PERCENT_DECIMALS,
@@ -29,7 +31,7 @@ from evalkit.outcomes import attrition
 from evalkit.present.blocks import Blocks
 from evalkit.present.keyfigures import record
 from evalkit.present.labels import column_label, period_label, value_label
-from evalkit.present.wording import count_text
+from evalkit.present.wording import count_text, value_text
 
 __all__ = [
     "FOLLOW_UP_CHARACTERISTICS",
@@ -40,6 +42,8 @@ __all__ = [
     "follow_up",
     "follow_up_table",
     "issues_by_rule",
+    "linkage_methods",
+    "linkage_quality",
     "lost_versus_followed_up",
     "provider_of_file",
     "reconciliation_by_provider",
@@ -48,6 +52,7 @@ __all__ = [
     "scope",
     "scope_statement",
     "scoring_rules",
+    "totals_only",
     "validation_problems",
     "vintage",
 ]
@@ -191,8 +196,13 @@ def data_vintage(participants: pd.DataFrame, measures: pd.DataFrame) -> pd.DataF
     DataFrame
         ``provider, episodes, first_referral, latest_referral, latest_measure``.
     """
+    # Latest per client first, so only one row per client is joined to its provider (joining
+    # every measure row copied all its columns: 2 s of the page at 100,000 episodes).
     latest_measure = (
-        measures.merge(participants[["client_id", "provider"]], on="client_id")
+        measures.groupby("client_id", sort=False)["date"]
+        .max()
+        .reset_index()
+        .merge(participants[["client_id", "provider"]], on="client_id")
         .groupby("provider")["date"]
         .max()
     )
@@ -252,10 +262,12 @@ def excluded_statement(ev: Evaluation) -> str:
 
 
 def scope_statement(ev: Evaluation) -> str:
-    """The methods text of the report's scope: episodes in scope, referrals out of scope,
-    rows quarantined (:func:`excluded_statement`) and the small-number rule applied."""
+    """The methods text of the report's scope: episodes and people in scope, referrals out of
+    scope, rows quarantined (:func:`excluded_statement`) and the small-number rule applied."""
     return (
         f"**Scope:** {ev.scope}. **Episodes in scope:** {_people(ev, len(ev.episodes))}. "
+        f"**People in scope:** {_people(ev, people_count(ev.episodes))} (one person referred "
+        f"to two providers is two episodes). "
         f"{excluded_statement(ev)} {rule_statement(ev.config.disclosure)}"
     )
 
@@ -506,6 +518,196 @@ def vintage(ev: Evaluation) -> Blocks:
     )
 
 
+#: How each episode was linked (``link_method``, docs/linkage.md), in words, in table order.
+_LINK_METHODS = {
+    "nhs_number": "Linked by NHS number",
+    "client_id": "Linked by a client id shared by providers",
+    "probabilistic": "Linked by a probabilistic match (date of birth, home, sex)",
+    "none": "Not linked: the person's only episode",
+}
+
+
+def linkage_methods(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Episodes by how they were linked to another episode of the same person, with a total.
+
+    Returns
+    -------
+    DataFrame
+        ``method, label, episodes, share`` (of all episodes): one row per
+        :data:`_LINK_METHODS` entry, then ``Total`` (``method`` None).
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"link_method": ["nhs_number", "nhs_number", "none", "probabilistic"]})
+    >>> linkage_methods(e)[["method", "episodes"]].to_dict("records")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'method': 'nhs_number', 'episodes': 2}, {'method': 'client_id', 'episodes': 0},
+     {'method': 'probabilistic', 'episodes': 1}, {'method': 'none', 'episodes': 1},
+     {'method': None, 'episodes': 4}]
+    """
+    method = (
+        episodes["link_method"].fillna("none")
+        if "link_method" in episodes.columns
+        else pd.Series("none", index=episodes.index)
+    )
+    counts = [int((method == m).sum()) for m in _LINK_METHODS] + [len(episodes)]
+    total = len(episodes)
+    return pd.DataFrame(
+        {
+            "method": pd.Series([*_LINK_METHODS, None], dtype=object),
+            "label": [*_LINK_METHODS.values(), "Total"],
+            "episodes": counts,
+            "share": [c / total if total else float("nan") for c in counts],
+        }
+    )
+
+
+def _rate(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def linkage_quality(ev: Evaluation) -> Blocks:
+    """How well one person's episodes were linked: the match rate, the estimated false-match
+    rate (the Splink model's, and the clerical sample's once reviewed) and people per episode.
+
+    Counts of episodes and people go through the disclosure policy; the linkage fields (NHS
+    number, date of birth, postcode) are never read here, only ``link_method``, ``person_id``
+    and the aggregates of ``validated/linkage/`` (:func:`evalkit.data.linkage.
+    read_linkage_quality`).
+    """
+    policy = ev.config.disclosure
+    episodes = ev.episodes
+    methods = linkage_methods(episodes)
+    total = len(episodes)
+    people = people_count(episodes)
+    linked = total - int(methods.loc[methods["method"] == "none", "episodes"].iat[0])
+    blocks = Blocks()
+    if total == 0:
+        return blocks.markdown("There are no episodes in scope to link.")
+    # the ratios from the counts as shown, so that they tell no more than the counts
+    shown_people, shown_total = policy.rounded(people), policy.rounded(total)
+    ratios = (
+        f"**{shown_people / shown_total:.2f}** people per episode "
+        f"({shown_total / shown_people:.2f} episodes per person)"
+        if shown_people and shown_total
+        else "too few to give a ratio"
+    )
+    match_rate = (
+        "not shown"
+        if share_withheld(linked, total, policy.threshold)
+        else value_text(linked / total)
+    )
+    blocks.markdown(
+        f"**{_people(ev, linked)}** of the **{_people(ev, total)}** episodes in scope were linked "
+        f"to another episode of the same person (the match rate: **{match_rate}**). They "
+        f"belong to **{_people(ev, people)}** people: {ratios}."
+    )
+    quality = read_linkage_quality(ev.validated_dir / "linkage") if ev.validated_dir else None
+    if quality is None:
+        blocks.markdown(
+            "No linkage summary was written for these data (validated before person linkage), "
+            "so the false-match rate is not known."
+        )
+    else:
+        probable = quality.get("probabilistic links", 0.0)
+        all_links = probable + sum(
+            quality.get(k, 0.0) for k in ("links on NHS number", "links on a shared client_id")
+        )
+        rate = quality.get("estimated false-match rate of probabilistic links", float("nan"))
+        if probable and rate == rate:  # not NaN
+            model = (
+                f"The linkage model estimates that **{_rate(rate)}** of its "
+                f"{_people(ev, probable)} probabilistic links join two different people (the "
+                "mean of 1 − match probability over the links accepted), about "
+                f"**{_rate(rate * probable / all_links)}** of all links "
+                f"({_people(ev, all_links)} in all; an estimate from the model, not a count); "
+                "links on the same NHS number or a shared client id are taken as correct."
+            )
+        else:
+            model = (
+                "No probabilistic links were made, so every link rests on the same NHS number "
+                "or a shared client id."
+            )
+        with_nhs = quality.get("episodes with a valid NHS number")
+        validated = quality.get("episodes")
+        coverage = (
+            f" Of the {_people(ev, validated)} episodes validated, "
+            f"{value_text(with_nhs / validated)} had a valid NHS number."
+            if with_nhs is not None and validated
+            else ""
+        )
+        reviewed = quality.get("reviewed linked pairs", 0.0)
+        if "review pairs" not in quality:
+            review = " No clerical-review sample was drawn."
+        elif reviewed:
+            wrong = quality["reviewed linked pairs judged two people"]
+            share = (
+                ""
+                if share_withheld(wrong, reviewed, policy.threshold)
+                else f" ({value_text(wrong / reviewed)})"
+            )
+            review = (
+                f" In the clerical review, {_people(ev, wrong)} of {_people(ev, reviewed)} linked "
+                f"pairs reviewed were judged two people{share}."
+            )
+        else:
+            review = (
+                f" The clerical-review sample ({_people(ev, quality['review pairs'])} pairs "
+                "nearest the threshold, validated/linkage/clerical_review.csv) has not been "
+                "reviewed yet."
+            )
+        blocks.markdown(f"{model}{coverage}{review} These figures cover every episode validated.")
+    table = methods.assign(share=100 * methods["share"]).rename(
+        columns={
+            "label": "How the episode was linked",
+            "episodes": "Episodes",
+            "share": "% of episodes",
+        }
+    )
+    return blocks.table(
+        table.set_index("How the episode was linked")[["Episodes", "% of episodes"]],
+        caption="Episodes in scope by how they were linked to the same person's other episodes",
+        policy=policy,
+        count_columns=["Episodes"],
+        derived_columns={"% of episodes": "Episodes"},
+        formats={"% of episodes": _PERCENT},
+    )
+
+
+def totals_only(measures: pd.DataFrame, participants: pd.DataFrame) -> dict[str, list[str]]:
+    """Provider -> the questionnaires (of PHQ-9, GAD-7, WEMWBS, SWEMWBS) it sent as totals only:
+    a score with no item answered (``<name>_items_answered == 0``), from a total or metric
+    score sent on its own.
+
+    Examples
+    --------
+    >>> measures = pd.DataFrame({"client_id": ["a", "b"], "timepoint": ["baseline"] * 2,
+    ...     "measure": ["phq9_total", "gad7_1"], "value": [12.0, 2.0]})
+    >>> participants = pd.DataFrame({"client_id": ["a", "b"], "provider": ["Trust", "CIC"]})
+    >>> totals_only(measures, participants)
+    {'Trust': ['PHQ-9']}
+    """
+    provider = participants.set_index("client_id")["provider"]
+    found: dict[str, list[str]] = {}
+    for name in _STATED_RULES:
+        defn = instruments.get(name)
+        scored = instruments.score(measures, defn)
+        alone = scored[(scored[f"{name}_items_answered"] == 0) & scored[f"{name}_total"].notna()]
+        for who in sorted(set(provider.reindex(alone["client_id"]).dropna())):
+            found.setdefault(who, []).append(defn.short_name)
+    return dict(sorted(found.items()))
+
+
 def scoring_rules(ev: Evaluation) -> Blocks:
-    """How each questionnaire was scored when answers were missing."""
-    return Blocks().bullets(instruments.missing_rule_statements(ev.config, _STATED_RULES))
+    """How each questionnaire was scored when answers were missing, and which providers sent
+    totals only (:func:`totals_only`)."""
+    sent = totals_only(ev.measures, ev.participants)
+    alone = "; ".join(f"{who}: {', '.join(names)}" for who, names in sent.items())
+    statement = (
+        f"Sent as totals only, without the item answers (so no missing-answer rule applies): "
+        f"{alone}."
+        if sent
+        else "Every provider sent the item answers of these questionnaires (no totals only)."
+    )
+    bullets = [*instruments.missing_rule_statements(ev.config, _STATED_RULES), statement]
+    return Blocks().bullets(bullets)

@@ -1,16 +1,17 @@
 """The evaluator's own words on the report's pages, from ``narrative.yml``.
 
-Each section shows what the evaluator wrote for the report's period (:mod:`evalkit.narrative`),
-credited with their name and the date, or says plainly that nothing is written yet. Nothing
-here writes a judgement: the words are the evaluator's, shown as text (never markup).
+Each section shows what the evaluator wrote for the report's period
+(:mod:`evalkit.project.narrative`), credited with their name and the date, or says plainly that
+nothing is written yet. Nothing here writes a judgement: the words are the evaluator's, shown as
+text (never markup).
 """
 
 from __future__ import annotations
 
 from evalkit.data.evaluation import Evaluation
 from evalkit.kpi import load_kpis
-from evalkit.narrative import PROMPTS, PeriodNarrative, load_narrative
 from evalkit.present.blocks import Blocks
+from evalkit.project.narrative import PROMPTS, PeriodNarrative, load_narrative
 
 __all__ = [
     "answers_section",

@@ -17,16 +17,19 @@ import pandas as pd
 
 from evalkit.config import DisclosurePolicy
 from evalkit.data.evaluation import Evaluation
+from evalkit.data.persons import people_count
 from evalkit.disclosure.suppression import rule_statement
-from evalkit.narrative import PROMPTS
 from evalkit.pages import evaluator_text
 from evalkit.pages.data_quality import excluded_statement
 from evalkit.present.blocks import Blocks
 from evalkit.present.keyfigures import KeyFigure, figure_text, read_key_figures
+from evalkit.present.since_last import NO_EARLIER_REPORT, read_since_last
 from evalkit.present.wording import count_text
+from evalkit.project.narrative import PROMPTS
 
 __all__ = [
     "HEADLINES",
+    "N_NOUNS",
     "RECOMMENDATION_PROMPTS",
     "Headline",
     "cmoc_comparison_for",
@@ -39,6 +42,8 @@ __all__ = [
     "prompts_section",
     "recorded_figures",
     "scope",
+    "since_last_section",
+    "since_last_table",
     "what_works",
     "what_works_section",
 ]
@@ -46,15 +51,20 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Headline:
-    """A key figure that can headline the summary, and the question it answers."""
+    """A key figure that can headline the summary, and the question it answers.
+
+    ``beside`` names a figure stated in brackets after it (the referral episodes beside the
+    people referred), when recorded and shown.
+    """
 
     key: str
     topic: str
+    beside: str | None = None
 
 
 #: Key figures in order of priority for the executive summary (the first 8 present are used).
 HEADLINES: tuple[Headline, ...] = (
-    Headline("episodes", "Reach"),
+    Headline("people_referred", "Reach", beside="episodes"),
     Headline("share_most_deprived", "Reach into deprived areas"),
     Headline("wemwbs_mean_change", "Wellbeing"),
     Headline("wemwbs_meaningful_improvement_pct", "Wellbeing"),
@@ -65,6 +75,16 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("kpis_green", "KPIs"),
     Headline("cmocs_consistent", "What works, and why"),
 )
+
+
+#: What the ``n`` of a key figure counts, where it is not people: the reach page's shares rest
+#: on referral episodes (a person referred to two providers counts twice; docs/linkage.md).
+N_NOUNS: dict[str, str] = {
+    "start_rate": "referrals",
+    "share_most_deprived": "referrals",
+    "reach_ratio_q1": "referrals",
+    "episodes": "referrals",
+}
 
 
 def number_text(value: float | None, unit: str | None = None) -> str:
@@ -118,6 +138,9 @@ def finding_sentence(
     >>> finding_sentence({"label": "Referred", "value": 1998, "unit": "people", "n": 1998},
     ...                  round_to=5)
     'Referred: 2,000 people.'
+    >>> finding_sentence({"key": "start_rate", "label": "Started", "value": 88.0, "unit": "%",
+    ...                   "n": 2000, "ci_low": 86.0, "ci_high": 89.0})
+    'Started: 88% (95% CI 86% to 89%; 2,000 referrals).'
     """
     policy = DisclosurePolicy(threshold=threshold, round_to=round_to)
     recorded = KeyFigure.from_mapping(figure)
@@ -128,8 +151,8 @@ def finding_sentence(
     if shown.ci:
         details.append(f"95% CI {shown.ci}")
     # No "2,000 people (2,000 people)".
-    if shown.n and not (recorded.unit == "people" and recorded.value == recorded.n):
-        details.append(f"{shown.n} people")
+    if shown.n and not (recorded.unit in ("people", "episodes") and recorded.value == recorded.n):
+        details.append(f"{shown.n} {N_NOUNS.get(recorded.key, 'people')}")
     suffix = f" ({'; '.join(details)})" if details else ""
     return f"{recorded.label}: {shown.value}{suffix}."
 
@@ -161,6 +184,11 @@ def headline_findings(
     ...     "value": 3.0, "unit": "points", "n": 100, "ci_low": 2.0, "ci_high": 4.0}])
     >>> headline_findings(figs)["finding"].tolist()
     ['Mean change: 3.0 points (95% CI 2.0 to 4.0; 100 people).']
+    >>> reach = pd.DataFrame([{"notebook": "01", "key": "people_referred", "label": "Referred",
+    ...     "value": 370, "unit": "people", "n": 370}, {"notebook": "01", "key": "episodes",
+    ...     "label": "Referral episodes", "value": 400, "unit": "episodes", "n": 400}])
+    >>> headline_findings(reach)["finding"].tolist()
+    ['Referred: 370 people (400 episodes).']
     """
     by_key = {row["key"]: row for _, row in figures.iterrows()}
     rows = []
@@ -168,10 +196,16 @@ def headline_findings(
         if headline.key not in by_key:
             continue
         figure = by_key[headline.key]
+        finding = finding_sentence(figure, threshold, round_to)
+        if headline.beside in by_key:
+            policy = DisclosurePolicy(threshold=threshold, round_to=round_to)
+            beside = figure_text(KeyFigure.from_mapping(by_key[headline.beside]), policy)
+            if not beside.suppressed and finding.endswith("."):
+                finding = f"{finding[:-1]} ({beside.value})."
         rows.append(
             {
                 "topic": headline.topic,
-                "finding": finding_sentence(figure, threshold, round_to),
+                "finding": finding,
                 "key": headline.key,
                 "notebook": figure["notebook"],
                 "n": figure["n"],
@@ -227,7 +261,7 @@ def limitations(
 
 
 #: Questions the evaluator answers in their own words before the report goes out (their one
-#: home, with the ids their answers have in narrative.yml, is evalkit.narrative.PROMPTS).
+#: home, with the ids their answers have in narrative.yml, is evalkit.project.narrative.PROMPTS).
 RECOMMENDATION_PROMPTS: tuple[str, ...] = tuple(prompt.question for prompt in PROMPTS)
 
 
@@ -310,10 +344,16 @@ def recorded_figures(output_dir: str | Path) -> pd.DataFrame:
 
 
 def scope(ev: Evaluation) -> Blocks:
-    """The report's scope and its number of episodes (rounded as the tables round)."""
+    """The report's scope, its people (distinct ``person_id``) and its referral episodes
+    (rounded as the tables round)."""
     policy = ev.config.disclosure
-    episodes = count_text(len(ev.episodes), threshold=policy.threshold, round_to=policy.round_to)
-    return Blocks().markdown(f"**Scope:** {ev.scope}. **Episodes:** {episodes}.")
+    people, episodes = (
+        count_text(n, threshold=policy.threshold, round_to=policy.round_to)
+        for n in (people_count(ev.episodes), len(ev.episodes))
+    )
+    return Blocks().markdown(
+        f"**Scope:** {ev.scope}. **People:** {people}. **Referral episodes:** {episodes}."
+    )
 
 
 def headlines_section(ev: Evaluation, figures: pd.DataFrame) -> Blocks:
@@ -325,6 +365,71 @@ def headlines_section(ev: Evaluation, figures: pd.DataFrame) -> Blocks:
             "No headline figures were recorded: run the other pages of the report first."
         )
     return Blocks().bullets(f"**{r.topic}.** {r.finding}" for r in findings.itertuples())
+
+
+def since_last_table(
+    figures: pd.DataFrame, output_dir: str | Path, policy: DisclosurePolicy
+) -> pd.DataFrame | None:
+    """The headlines (:data:`HEADLINES` order, as :func:`headline_findings` picks them) beside
+    the last published report of this scope: now, then, the change, beyond chance or not.
+
+    The comparison is the one ``evalkit report`` wrote for this report
+    (:mod:`evalkit.present.since_last`); None when there is none (the page was run on its own)
+    or this is the first report of its scope.
+    """
+    since = read_since_last(Path(output_dir).parent)
+    if since is None or since.first:
+        return None
+    findings = headline_findings(figures, threshold=policy.threshold, round_to=policy.round_to)
+    by_key = {row["key"]: row for row in figures.to_dict("records")}
+    rows = []
+    for finding in findings.itertuples():
+        figure = KeyFigure.from_mapping(by_key[finding.key])
+        shown, then = figure_text(figure, policy), since.shown(figure)
+        rows.append(
+            {
+                "Figure": figure.label,
+                "Now": shown.value,
+                f"Last report ({since.previous_period})": then.previous,
+                "Change": then.change,
+                "Beyond chance?": then.verdict,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def since_last_section(ev: Evaluation, figures: pd.DataFrame, output_dir: str | Path) -> Blocks:
+    """Since the last report: each headline against the last published report of this scope,
+    or why there is no comparison (the first report of its scope; a page run on its own)."""
+    policy = ev.config.disclosure
+    since = read_since_last(Path(output_dir).parent)
+    if since is None:
+        return Blocks().markdown(
+            "The comparison with the last published report of this scope is made when the "
+            "report is published (`evalkit report`)."
+        )
+    if since.first:
+        return Blocks().markdown(NO_EARLIER_REPORT)
+    table = since_last_table(figures, output_dir, policy)
+    assert table is not None
+    intro = (
+        f"Each headline beside the last report of this scope, for {since.previous_period}. "
+        "A change is *beyond chance* when its p-value is below 0.05. Reports are cumulative, so "
+        "for a rate the people added since the last report are compared with the people in it; "
+        "other estimates are compared as independent samples, which is cautious; counts get "
+        "the change only."
+    )
+    if table.empty:
+        return Blocks().markdown(intro + " No headline figure was recorded.")
+    return (
+        Blocks()
+        .markdown(intro)
+        .table(
+            table.set_index("Figure"),
+            caption=f"Headline figures now and in the last report ({since.previous_period})",
+            policy=None,
+        )
+    )
 
 
 def what_works_section(ev: Evaluation) -> Blocks:

@@ -73,6 +73,8 @@ __all__ = [
     "build_committee_paper",
     "committee_paper_text",
     "convert_to_pdf",
+    "office_program",
+    "paper_links",
     "report_pages",
     "scan_committee_paper",
     "small_numbers_note",
@@ -341,6 +343,25 @@ def scan_committee_paper(path: Path, identifiers: pd.DataFrame) -> pd.DataFrame:
     return hits
 
 
+def office_program() -> str | None:
+    """LibreOffice's program (``soffice`` or ``libreoffice``) when installed, else None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def paper_links() -> dict[str, str]:
+    """The links the report's index shows to its committee paper: ``paper_href`` (the
+    ``.docx``, always written) and ``paper_pdf_href`` (the PDF, "" when LibreOffice is not
+    installed; when it is, a failed conversion stops the publish, so the link never dangles).
+
+    Examples
+    --------
+    >>> paper_links()["paper_href"]
+    'committee-paper.docx'
+    """
+    pdf = COMMITTEE_PAPER_PDF if office_program() is not None else ""
+    return {"paper_href": COMMITTEE_PAPER, "paper_pdf_href": pdf}
+
+
 def convert_to_pdf(paper: Path, *, timeout: float = 180.0) -> Path | None:
     """Convert a ``.docx`` to PDF beside it with LibreOffice, headless; None if not installed.
 
@@ -353,7 +374,7 @@ def convert_to_pdf(paper: Path, *, timeout: float = 180.0) -> Path | None:
         If LibreOffice is installed but the conversion fails or takes longer than
         ``timeout`` seconds.
     """
-    office = shutil.which("soffice") or shutil.which("libreoffice")
+    office = office_program()
     if office is None:
         return None
     target = paper.with_suffix(".pdf")

@@ -28,6 +28,7 @@ from typing import Any
 import jinja2
 
 from evalkit.config import EvaluationConfig
+from evalkit.pipeline.committee_paper import COMMITTEE_PAPER, COMMITTEE_PAPER_PDF
 from evalkit.pipeline.manifest import MANIFEST_FILE
 from evalkit.pipeline.render import TEMPLATES
 
@@ -63,6 +64,10 @@ class PublishedReport:
         When it was built, as readers read it (``3 December 2026 at 06:00``).
     data : str
         Which data: the extracts' vintage and a digest of every input file's content.
+    papers : tuple of (str, str)
+        The committee paper as published with it, ``(label, href)`` relative to the library:
+        ``("Word (.docx)", "<folder>/committee-paper.docx")`` and ``("PDF", ...)`` when one
+        was made (only files the manifest records and the folder holds).
     """
 
     period: str
@@ -71,6 +76,7 @@ class PublishedReport:
     status: str
     generated_at: str
     data: str
+    papers: tuple[tuple[str, str], ...] = ()
 
     @property
     def site_label(self) -> str:
@@ -111,14 +117,31 @@ def _read(manifest: Path, root: Path) -> PublishedReport | None:
     vintage = (publication.get("data") or {}).get("vintage", "")
     files = document.get("inputs") or []
     digest = f"{len(files)} input files, content {data_digest(files)}"
+    folder = manifest.parent.relative_to(root).as_posix()
     return PublishedReport(
         period=period,
         site=site,
-        folder=manifest.parent.relative_to(root).as_posix(),
+        folder=folder,
         status=str(publication.get("status", "not recorded")),
         generated_at=_when(str(document.get("generated_at", ""))),
         data=f"{vintage}; {digest}" if vintage else digest,
+        papers=_papers(document, manifest.parent, folder),
     )
+
+
+def _papers(document: dict[str, Any], report: Path, folder: str) -> tuple[tuple[str, str], ...]:
+    """The committee paper files the manifest records and the report folder holds."""
+    recorded = (document.get("disclosure") or {}).get("committee_paper") or {}
+    if not isinstance(recorded, dict):
+        return ()
+    found = []
+    for key, label, name in (
+        ("docx", "Word (.docx)", COMMITTEE_PAPER),
+        ("pdf", "PDF", COMMITTEE_PAPER_PDF),
+    ):
+        if recorded.get(key) == name and (report / name).is_file():
+            found.append((label, f"{folder}/{name}"))
+    return tuple(found)
 
 
 def published_reports(out: str | Path) -> list[PublishedReport]:

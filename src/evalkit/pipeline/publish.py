@@ -7,9 +7,10 @@ the second rename fails the old folder is renamed back. Readers never see a half
 and a failed run leaves the previous report untouched.
 
 Before anything runs, :func:`check_publication` reads the evaluator's ``narrative.yml``
-(:mod:`evalkit.narrative`): a report with any of the summary's questions unanswered for its
+(:mod:`evalkit.project.narrative`): a report with any of the summary's questions unanswered for its
 period is published as a DRAFT (marked on every page, in the title and in the manifest), and a
-``final`` publish refuses it.
+``final`` publish refuses it; :func:`check_exceptions` refuses an invalid ``exceptions.yml``
+(the evaluator's explanations of KPI exceptions) before any notebook meets it.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ import filelock
 from evalkit.config import EvaluationConfig
 from evalkit.data.fingerprint import sha256_file
 from evalkit.errors import ConfigError, EvalkitError, PipelineError
-from evalkit.narrative import Narrative, Prompt, load_narrative, reference_problems
+from evalkit.project.narrative import Narrative, Prompt, load_narrative, reference_problems
 
 __all__ = [
     "Publication",
     "ReportLock",
     "build_folder",
+    "check_exceptions",
     "check_narrative",
     "check_publication",
     "publish",
@@ -137,9 +139,11 @@ def check_narrative(config: EvaluationConfig) -> Narrative:
     Raises
     ------
     ConfigError
-        Listing every problem: those of the file itself (:func:`evalkit.narrative.load_narrative`)
-        and every period, CMOC id or KPI id it names that the evaluation does not have, each
-        with the nearest name it does have.
+        Listing every problem: those of the file itself
+        (:func:`evalkit.project.narrative.load_narrative`) and every period, CMOC id or KPI id
+        it names that the evaluation does not have, each with the nearest name it does have;
+        and every CMOC whose latest ``status_change.to``
+        is not its ``status`` in the CMOC table, naming both.
     """
     from evalkit.kpi import load_kpis
     from evalkit.qual.tables import load_qualitative
@@ -147,24 +151,67 @@ def check_narrative(config: EvaluationConfig) -> Narrative:
     narrative = load_narrative(config)
     if narrative.path is None:
         return narrative
-    cmoc_ids: list[str] = []
+    statuses: dict[str, str] = {}
     try:
         cmocs = load_qualitative(config).cmocs
         if cmocs is not None and "cmoc_id" in cmocs:
-            cmoc_ids = [str(c) for c in cmocs["cmoc_id"].dropna()]
+            known = cmocs.dropna(subset=["cmoc_id"])
+            status = known["status"] if "status" in known else [""] * len(known)
+            statuses = {str(c): str(s) for c, s in zip(known["cmoc_id"], status, strict=True)}
     except (EvalkitError, OSError):
         pass  # the qualitative data's own problems are reported where it is read
     problems = reference_problems(
         narrative,
         periods=config.periods,
-        cmoc_ids=cmoc_ids,
+        cmoc_ids=list(statuses),
         kpi_ids=[kpi.id for kpi in load_kpis(config.kpis)],
+        cmoc_statuses=statuses,
     )
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         lines = "\n".join(f"  {problem}" for problem in problems)
         raise ConfigError(f"{narrative.path}: {count}:\n{lines}")
     return narrative
+
+
+def check_exceptions(config: EvaluationConfig) -> Path | None:
+    """Check the evaluator's ``exceptions.yml`` beside ``evaluation.yml``, where the KPI page
+    reads it, against the evaluation's KPIs (:func:`evalkit.kpi.exceptions.load_exceptions`).
+
+    Returns
+    -------
+    Path or None
+        The file checked; None when the evaluation has none (every exception is then "to be
+        explained").
+
+    Raises
+    ------
+    ConfigError
+        With the file's own message: not YAML, an unknown key, a value of the wrong type, an
+        unknown KPI id (with the nearest) or a KPI listed twice, each with its key path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> config = EvaluationConfig(name="X", data_dir=folder, path=folder / "evaluation.yml")
+    >>> check_exceptions(config) is None
+    True
+    >>> _ = (folder / "exceptions.yml").write_text("exceptions:\\n  - kpi: referals\\n")
+    >>> check_exceptions(config)
+    Traceback (most recent call last):
+    ...
+    evalkit.errors.ConfigError: ...exceptions.yml: 1 problem:
+      exceptions[0].kpi: unknown KPI id 'referals' (did you mean 'referrals'?)
+    """
+    from evalkit.kpi import load_kpis
+    from evalkit.kpi.exceptions import EXCEPTIONS_FILE, load_exceptions
+
+    path = config.root / EXCEPTIONS_FILE
+    if not path.is_file():
+        return None
+    load_exceptions(path, load_kpis(config.kpis))
+    return path
 
 
 @dataclass(frozen=True)

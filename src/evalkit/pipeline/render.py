@@ -21,6 +21,7 @@ import pandas as pd
 
 from evalkit.config import DisclosurePolicy
 from evalkit.present.keyfigures import KeyFigure, figure_text
+from evalkit.present.since_last import NO_EARLIER_REPORT, SinceLast
 
 __all__ = [
     "NAVIGATION_PLACEHOLDER",
@@ -308,30 +309,66 @@ def render_index_body(
     sections: Sequence[Mapping[str, Any]],
     threshold: int,
     round_to: int | None = None,
+    since_last: SinceLast | None = None,
 ) -> str:
-    """The index page's body: report facts and each page's headline figures.
+    """The index page's body: report facts, the committee paper, each page's headline figures
+    and, for each, the last report's value, the change and whether it is beyond chance.
 
     Parameters
     ----------
     report : mapping
-        As for :func:`render_page`.
+        As for :func:`render_page`; with ``paper_href`` (and ``paper_pdf_href``, "" when there
+        is no PDF) the index links the committee paper.
     sections : sequence of mapping
         Per notebook: ``name, title, href`` and ``figures`` (a key-figures DataFrame).
     threshold : int
         The disclosure threshold.
+    round_to : int, optional
+        Round the displayed number of people to this base.
+    since_last : SinceLast, optional
+        The comparison with the last report of the scope
+        (:func:`evalkit.pipeline.since_last.since_last`); the first report of a scope says
+        there is no earlier report. None leaves the comparison out.
 
     Returns
     -------
     str
         HTML fragment.
-    """
-    shown = [
-        {**section, "figures": format_key_figures(section["figures"], threshold, round_to)}
-        for section in sections
-    ]
+
+    Examples
+    --------
+    >>> from evalkit.present.keyfigures import KEY_FIGURE_COLUMNS
+    >>> figures = pd.DataFrame([["01", "q", "Quit rate", 36.2, "%", 600, 32.3, 39.9, None]],
+    ...                        columns=KEY_FIGURE_COLUMNS)
+    >>> since = SinceLast("2026-Q1", "../../2026-Q1/all/index.html", {"q": {"key": "q",
+    ...     "previous_value": 40.0, "change": -3.8, "p_value": 0.01, "beyond_chance": True}})
+    >>> report = {"report_title": "R", "period_label": "2026-Q2", "site_label": "All sites",
+    ...           "generated": "today", "vintage": "v"}
+    >>> sections = [{"name": "01", "title": "Page", "href": "01.html", "figures": figures}]
+    >>> html = render_index_body(report, sections, 8, since_last=since)
+    >>> '<td class="number">40%</td><td>down 4 percentage points</td><td>yes (p = 0.01)</td>' in html
+    True
+    >>> NO_EARLIER_REPORT in render_index_body(report, sections, 8, since_last=SinceLast(None))
+    True
+    """  # noqa: E501
+    shown = []
+    for section in sections:
+        figures = format_key_figures(section["figures"], threshold, round_to)
+        if since_last is not None:
+            rows = section["figures"].to_dict("records")
+            for figure, row in zip(figures, rows, strict=True):
+                figure["since"] = since_last.shown(row)
+        shown.append({**section, "figures": figures})
     any_suppressed = any(f["suppressed"] for s in shown for f in s["figures"])
     return (
         _pages()
         .get_template("index_body.html.j2")
-        .render(**{**report, "threshold": threshold}, sections=shown, any_suppressed=any_suppressed)
+        .render(
+            **{**report, "threshold": threshold},
+            sections=shown,
+            any_suppressed=any_suppressed,
+            since_last=since_last,
+            compared=since_last is not None and not since_last.first,
+            no_earlier_report=NO_EARLIER_REPORT,
+        )
     )

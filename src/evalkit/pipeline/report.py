@@ -39,7 +39,7 @@ import pandas as pd
 
 import evalkit
 from evalkit.config import EvaluationConfig, load_config
-from evalkit.data.evaluation import prepare_validated
+from evalkit.data.evaluation import mapping_files, prepare_validated
 from evalkit.data.fingerprint import content_key, sha256_file
 from evalkit.data.periods import resolve_period
 from evalkit.disclosure.scan import (
@@ -51,27 +51,42 @@ from evalkit.disclosure.scan import (
     scan_live_markup,
 )
 from evalkit.errors import DisclosureError, PipelineError
-from evalkit.narrative import narrative_path
+from evalkit.kpi.exceptions import EXCEPTIONS_FILE
 from evalkit.pages import page_names
 from evalkit.pipeline.cache import FileHashes, NotebookCache, evalkit_fingerprint, remembered
-from evalkit.pipeline.committee_paper import write_committee_paper
+from evalkit.pipeline.committee_paper import (
+    COMMITTEE_PAPER,
+    COMMITTEE_PAPER_PDF,
+    paper_links,
+    write_committee_paper,
+)
 from evalkit.pipeline.execute import NotebookOutcome, NotebookRunner, NotebookTask
 from evalkit.pipeline.inputs import (
     extract_files,
     files_in_groups,
     is_participants_extract,
+    mapped_participants,
     periods_in_extract,
+    periods_in_mapped_extract,
 )
 from evalkit.pipeline.kernels.kernelspec import write_kernelspec
 from evalkit.pipeline.kernels.server import KernelServer, KernelWarmup
 from evalkit.pipeline.library import evaluation_folder, report_links, write_library
 from evalkit.pipeline.manifest import MANIFEST_FILE, build_manifest, git_state
-from evalkit.pipeline.publish import ReportLock, build_folder, check_publication, publish
+from evalkit.pipeline.publish import (
+    ReportLock,
+    build_folder,
+    check_exceptions,
+    check_publication,
+    publish,
+)
 from evalkit.pipeline.render import render_index_body, render_page
 from evalkit.pipeline.settings import PipelineSettings
-from evalkit.pipeline.since_last import publishable_key_figures
+from evalkit.pipeline.since_last import publishable_key_figures, since_last
 from evalkit.present.keyfigures import KEY_FIGURES_FILE, read_key_figures
 from evalkit.present.labels import date_text
+from evalkit.present.since_last import SinceLast, write_since_last
+from evalkit.project.narrative import narrative_path
 
 __all__ = ["resolve_notebooks_dir", "run_report", "site_folder"]
 
@@ -147,17 +162,36 @@ class _Progress:
         self.sink(f"[{self.elapsed:6.1f} s] {message}")
 
 
-def _periods_with_data(extracts: list[Path], hashes: FileHashes, facts: Path) -> set[str]:
-    participants = [p for p in extracts if is_participants_extract(p)]
-    if not participants:
+def _periods_with_data(
+    config: EvaluationConfig, extracts: list[Path], hashes: FileHashes, facts: Path
+) -> set[str]:
+    """The periods with referrals: from every participants extract, and from every provider
+    file a mapping feeds into participants (its referral dates read through the mapping, so
+    remembered under the file's and the mapping's content)."""
+    mapped = mapped_participants(config.root, config.mappings, extracts)
+    claimed = {source.path for source in mapped}
+    participants = [p for p in extracts if is_participants_extract(p) and p not in claimed]
+    if not participants and not mapped:
         raise PipelineError(
-            "no participants extract (a file named *_participants.csv or .xlsx) in "
+            "no participants extract (a file named *_participants.csv or .xlsx, or a provider "
+            "file a mapping under mappings: feeds into participants) in "
             f"{extracts[0].parent if extracts else 'the extracts folder'}."
         )
     periods: set[str] = set()
     for path in participants:
         periods.update(
             remembered(facts / "periods", hashes.sha256(path), partial(periods_in_extract, path))
+        )
+    for source in mapped:
+        key = content_key(
+            {
+                "file": hashes.sha256(source.path),
+                "mapping": hashes.sha256(source.mapping_path),
+                "entry": source.entry.pattern,
+            }
+        )
+        periods.update(
+            remembered(facts / "periods", key, partial(periods_in_mapped_extract, source))
         )
     return periods
 
@@ -269,6 +303,11 @@ class _ReportRun:
         fingerprint = evalkit_fingerprint()
         assert self.config.path is not None  # run_report reads the config from its file
         config_sha = self.hashes.sha256(self.config.path)
+        # the provider mappings and geography lookups the extracts are read through
+        mappings = {
+            _relative(p, self.config.root): self.hashes.sha256(p)
+            for p in mapping_files(self.config)
+        }
         notebooks = []
         for name in page_names(self.config.notebooks):
             groups = self.settings.inputs_of(name)
@@ -288,12 +327,18 @@ class _ReportRun:
                     _relative(p, self.config.data_dir): self.hashes.sha256(p) for p in nb.files
                 },
                 "config_sha256": config_sha,
+                "mappings": mappings,
                 "evalkit": fingerprint,
             }
             if self.settings.reads_key_figures(name):  # the summary shows the evaluator's text
                 narrative = narrative_path(self.config)
                 nb.components["narrative_sha256"] = (
                     self.hashes.sha256(narrative) if narrative.is_file() else None
+                )
+            if self.settings.reads_exceptions(name):  # beside evaluation.yml, as the page reads
+                exceptions = self.config.root / EXCEPTIONS_FILE
+                nb.components["exceptions_sha256"] = (
+                    self.hashes.sha256(exceptions) if exceptions.is_file() else None
                 )
             nb.entry = self.cache.lookup(nb.slot)
             notebooks.append(nb)
@@ -317,7 +362,7 @@ class _ReportRun:
         runs."""
 
         def without_key_figures(components: dict[str, Any]) -> dict[str, Any]:
-            return {k: v for k, v in components.items() if k != "key_figures"}
+            return {k: v for k, v in components.items() if k not in ("key_figures", "since_last")}
 
         return self.force or any(
             nb.entry is None
@@ -355,8 +400,11 @@ class _ReportRun:
         for stage in (first, last):
             if stage is last:
                 digest = _key_figures_digest(self.build / "outputs", [nb.name for nb in first])
+                compared = self.compared_with_last(read_key_figures(self.build / "outputs"))
+                since = sha256_file(write_since_last(self.build / "outputs", compared))
                 for nb in last:
                     nb.components["key_figures"] = digest
+                    nb.components["since_last"] = since  # the last report's figures, too
             planned = [self._reuse_or_task(nb, kernels) for nb in stage]
             # Longest first (by the time each took when it last ran; never run counts as
             # longest), so one slow notebook does not start last and leave cores idle.
@@ -372,6 +420,11 @@ class _ReportRun:
             failures = [o for o in outcomes if o.error is not None]
             if failures:
                 raise self._failure(failures[0])
+
+    def compared_with_last(self, figures: pd.DataFrame) -> SinceLast:
+        """These key figures against the last published report of this scope
+        (:func:`evalkit.pipeline.since_last.since_last`)."""
+        return since_last(figures, self.target, self.period, self.config.disclosure)
 
     def _reuse_or_task(self, nb: _Notebook, kernels: Path) -> NotebookTask | None:
         """Copy a valid cached result into the build, or describe the run needed."""
@@ -454,18 +507,18 @@ class _ReportRun:
             sections.append({"name": nb.name, "title": title, "href": href, "figures": figures})
         threshold = self.config.disclosure.threshold
         round_to = self.config.disclosure.round_to
-        index_body = render_index_body(report, sections, threshold, round_to)
+        every = [section["figures"] for section in sections if len(section["figures"])]
+        figures = pd.concat(every, ignore_index=True) if every else pd.DataFrame(columns=["key"])
+        index_body = render_index_body(
+            report, sections, threshold, round_to, since_last=self.compared_with_last(figures)
+        )
         index = render_page(
             index_body, page_title="Overview", report=report, pages=pages, href="index.html"
         )
         (site / "index.html").write_text(index, encoding="utf-8")
         # every page's key figures, small numbers withheld, for the next report's
         # "since the last report" comparison (evalkit.pipeline.since_last)
-        every = [section["figures"] for section in sections if len(section["figures"])]
-        published = publishable_key_figures(
-            pd.concat(every, ignore_index=True) if every else pd.DataFrame(columns=["key"]),
-            self.config.disclosure,
-        )
+        published = publishable_key_figures(figures, self.config.disclosure)
         (site / KEY_FIGURES_FILE).write_text(json.dumps(published, indent=1), encoding="utf-8")
         return site
 
@@ -484,7 +537,7 @@ class _ReportRun:
                 "rendered report; change the notebook to show counts, not rows.\n"
                 + "\n".join(shown + more)
             )
-        live = scan_live_markup(html_files)
+        live = scan_live_markup(html_files, documents=(COMMITTEE_PAPER, COMMITTEE_PAPER_PDF))
         if len(live):
             shown = [
                 f"  {Path(h.file).name} line {h.line}: {h.what}" for h in live.head(10).itertuples()
@@ -641,7 +694,7 @@ def run_report(
         hashes = FileHashes(cache.root / "file_hashes.json")
         try:
             extracts = extract_files(config.extracts_dir)
-            with_data = _periods_with_data(extracts, hashes, cache.root / "facts")
+            with_data = _periods_with_data(config, extracts, hashes, cache.root / "facts")
             run = _ReportRun(
                 config=config,
                 settings=settings,
@@ -659,6 +712,7 @@ def run_report(
             )
             try:
                 publication = check_publication(config, run.period, final=final)
+                check_exceptions(config)  # refused with its message before anything runs
                 for prompt in publication.unanswered:
                     say(f"unanswered for {run.period} (answers.{prompt.id}): {prompt.question}")
                 site_name = "all sites" if site == "all" else site
@@ -685,6 +739,7 @@ def run_report(
                     report = _report_facts(config, run.period, site, extracts)
                     report.update(publication.page_facts())
                     report.update(report_links(out, run.period, site, site_folder(site)))
+                    report.update(paper_links())
                     built = run.assemble(notebooks, report)
                     disclosure = run.scan(built, identifiers.result())
                     disclosure["committee_paper"] = write_committee_paper(

@@ -21,7 +21,9 @@ file re-runs exactly the notebooks that read it.
                                     # every kernel from scratch)
 
 ``key_figures`` is built in: the key figures recorded by every notebook that does not itself read
-``key_figures``. Notebooks that read it run after all the others.
+``key_figures``. Notebooks that read it run after all the others. ``exceptions`` is built in
+too: the evaluator's ``exceptions.yml`` beside ``evaluation.yml``, where the KPI page reads it
+(not under ``data_dir``, which may be another folder).
 
 ``validated/`` is not an input group: it is derived from the extracts, the config and evalkit
 (all in the key) and is rewritten by ``evalkit validate`` and ``load_evaluation``.
@@ -39,8 +41,10 @@ from evalkit.errors import ConfigError
 from evalkit.pages import KEY_FIGURES_GROUP, PAGES
 
 __all__ = [
+    "BUILT_IN_GROUPS",
     "DEFAULT_INPUT_GROUPS",
     "DEFAULT_NOTEBOOK_INPUTS",
+    "EXCEPTIONS_GROUP",
     "KEY_FIGURES_GROUP",
     "PipelineSettings",
 ]
@@ -49,10 +53,13 @@ DEFAULT_INPUT_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "extracts": ("extracts/**/*",),
         "qual": ("qual/**/*",),
-        # the evaluator's explanations of KPI exceptions (page 03, docs/spc.md)
-        "exceptions": ("exceptions.yml",),
     }
 )
+#: The evaluator's explanations of KPI exceptions (page 03, docs/spc.md): ``exceptions.yml``
+#: beside ``evaluation.yml`` (built in: its place is the config's folder, not ``data_dir``).
+EXCEPTIONS_GROUP = "exceptions"
+#: Groups evalkit defines itself; an evaluation cannot redefine them.
+BUILT_IN_GROUPS = (KEY_FIGURES_GROUP, EXCEPTIONS_GROUP)
 #: What each registered page reads (evalkit.pages.PAGES); "*" is any other notebook.
 DEFAULT_NOTEBOOK_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"*": ("extracts",), **{page.name: page.inputs for page in PAGES}}
@@ -116,7 +123,7 @@ class PipelineSettings:
             )
         groups = dict(DEFAULT_INPUT_GROUPS)
         for name, patterns in (section.get("input_groups") or {}).items():
-            if name == KEY_FIGURES_GROUP:
+            if name in BUILT_IN_GROUPS:
                 raise ConfigError(
                     f"pipeline.input_groups: '{name}' is built in; pick another name."
                 )
@@ -125,11 +132,11 @@ class PipelineSettings:
         for name, names in (section.get("notebook_inputs") or {}).items():
             notebooks[str(name)] = _as_names(names, f"notebook_inputs.{name}")
         for name, names in notebooks.items():
-            undefined = [g for g in names if g not in groups and g != KEY_FIGURES_GROUP]
+            undefined = [g for g in names if g not in groups and g not in BUILT_IN_GROUPS]
             if undefined:
                 raise ConfigError(
                     f"pipeline.notebook_inputs.{name}: group(s) {', '.join(undefined)} are not "
-                    f"defined; defined groups: {', '.join([*groups, KEY_FIGURES_GROUP])}."
+                    f"defined; defined groups: {', '.join([*groups, *BUILT_IN_GROUPS])}."
                 )
         timeout = section.get("execution_timeout", DEFAULT_EXECUTION_TIMEOUT)
         if timeout is not None and (
@@ -160,3 +167,14 @@ class PipelineSettings:
     def reads_key_figures(self, notebook: str) -> bool:
         """Whether the notebook reads other notebooks' key figures (so runs after them)."""
         return KEY_FIGURES_GROUP in self.inputs_of(notebook)
+
+    def reads_exceptions(self, notebook: str) -> bool:
+        """Whether the notebook reads the evaluator's ``exceptions.yml`` (its cache key then
+        covers the file).
+
+        Examples
+        --------
+        >>> PipelineSettings().reads_exceptions("03_lifestyle_kpis")
+        True
+        """
+        return EXCEPTIONS_GROUP in self.inputs_of(notebook)

@@ -45,6 +45,7 @@ from evalkit.config import DisclosurePolicy
 from evalkit.errors import PipelineError
 from evalkit.pipeline.manifest import MANIFEST_FILE
 from evalkit.present.keyfigures import KEY_FIGURES_FILE
+from evalkit.present.since_last import SinceLast
 
 __all__ = [
     "ALPHA",
@@ -53,6 +54,7 @@ __all__ = [
     "previous_report",
     "publishable_key_figures",
     "read_published_key_figures",
+    "since_last",
     "since_last_report",
 ]
 
@@ -107,7 +109,8 @@ def publishable_key_figures(figures: pd.DataFrame, policy: DisclosurePolicy) -> 
         value, low, high = (_plain(row.get(c)) for c in ("value", "ci_low", "ci_high"))
         if n is not None and not policy.shown(n):
             value = low = high = None
-        if row.get("unit") == "people" and isinstance(value, int | float) and value is not None:
+        counts = ("people", "episodes")  # episodes are referrals of people: rounded alike
+        if row.get("unit") in counts and isinstance(value, int | float) and value is not None:
             value = policy.rounded(value)
         entry = {
             "notebook": row.get("notebook"),
@@ -340,3 +343,60 @@ def since_last_report(
         empty = compare_key_figures(current, current.iloc[0:0])
         return None, empty.assign(note="no earlier report of this scope has been published")
     return previous, compare_key_figures(current, read_published_key_figures(previous))
+
+
+_PUBLISHED_COLUMNS = ["notebook", "key", "label", "value", "unit", "n", "ci_low", "ci_high"]
+
+
+def since_last(
+    figures: pd.DataFrame, report_dir: str | Path, period: str, policy: DisclosurePolicy
+) -> SinceLast:
+    """The comparison the index and the executive summary show: this report's key figures, as
+    it publishes them (:func:`publishable_key_figures`: small numbers withheld, counts rounded),
+    against the last published report of the same scope.
+
+    Both sides are the published figures, so every change can be worked out from what readers
+    have, and nothing withheld in this report shows through a change.
+
+    Parameters
+    ----------
+    figures : DataFrame
+        This report's key figures (:func:`evalkit.present.keyfigures.read_key_figures`).
+    report_dir : str or Path
+        Where this report is published, ``<reports root>/<period>/<site folder>``.
+    period : str
+        This report's period.
+    policy : DisclosurePolicy
+
+    Returns
+    -------
+    SinceLast
+        With the last report's period and a link to its index relative to this report's pages
+        (no period when this is the first report of its scope).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from evalkit.config import DisclosurePolicy
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "2026-Q1" / "all").mkdir(parents=True)
+    >>> _ = (root / "2026-Q1" / "all" / "manifest.json").write_text(
+    ...     json.dumps({"parameters": {"period": "2026-Q1", "site": "all"}}))
+    >>> _ = (root / "2026-Q1" / "all" / "key_figures.json").write_text(json.dumps([{"key":
+    ...     "episodes", "label": "Episodes", "value": 1000, "unit": "people", "n": 1000}]))
+    >>> now = pd.DataFrame({"notebook": ["01"], "key": ["episodes"], "label": ["Episodes"],
+    ...     "value": [1234], "unit": ["people"], "n": [1234], "ci_low": [None], "ci_high": [None]})
+    >>> since = since_last(now, root / "2026-Q2" / "all", "2026-Q2", DisclosurePolicy())
+    >>> since.previous_period, since.previous_href, since.rows["episodes"]["change"]
+    ('2026-Q1', '../../2026-Q1/all/index.html', 235.0)
+    >>> since_last(now, root / "2026-Q1" / "all", "2026-Q1", DisclosurePolicy()).first
+    True
+    """
+    published = publishable_key_figures(figures, policy) if len(figures) else []
+    current = pd.DataFrame(published, columns=_PUBLISHED_COLUMNS)
+    current["value"] = pd.Series([row["value"] for row in published], dtype=object)
+    previous, table = since_last_report(current, report_dir, period)
+    if previous is None:
+        return SinceLast.from_table(None, "", table)
+    href = f"../../{previous.parent.name}/{previous.name}/index.html"
+    return SinceLast.from_table(previous.parent.name, href, table)

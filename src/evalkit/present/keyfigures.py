@@ -64,6 +64,7 @@ _KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 UNIT_DECIMALS: Mapping[str, int] = {
     "%": PERCENT_DECIMALS,
     "people": 0,
+    "episodes": 0,
     "points": 1,
     "ratio": 2,
     "KPIs": 0,
@@ -204,8 +205,8 @@ def figure_text(figure: KeyFigure | Mapping[str, Any], policy: DisclosurePolicy)
         return FigureText(value, "", n_text, False)
     if isinstance(value, bool):
         return FigureText("yes" if value else "no", "", n_text, False)
-    if unit == "people":
-        return FigureText(f"{_people(value, policy)} people", "", n_text, False)
+    if unit in ("people", "episodes"):  # episodes are referrals of people: rounded alike
+        return FigureText(f"{_people(value, policy)} {unit}", "", n_text, False)
     ci = ""
     if figure.ci_low is not None and figure.ci_high is not None:
         low, high = (

@@ -16,6 +16,7 @@ import pandas as pd
 
 from evalkit.config import DisclosurePolicy
 from evalkit.data.evaluation import Evaluation
+from evalkit.data.persons import people_count
 from evalkit.disclosure.suppression import (
     PERCENT_DECIMALS,
     rule_summary,
@@ -132,17 +133,29 @@ def scope(ev: Evaluation) -> Blocks:
 
 def referrals_and_starts(ev: Evaluation) -> Blocks:
     """Referrals and starts overall and by each service characteristic; records the number of
-    people referred and the start rate."""
+    people referred (distinct ``person_id``), of referral episodes and the start rate.
+
+    A person referred to two providers is one person and two referrals (docs/linkage.md): the
+    sentence states both, and the tables count referrals.
+    """
     policy = ev.config.disclosure
     breakdowns = [c for c in BREAKDOWN_COLUMNS if c != "site" or ev.site == "all"]
     tables = {column: referrals_by(ev.episodes, column) for column in breakdowns}
     overall = tables["provider"].iloc[-1]
     referred = int(overall["referrals"])
+    people = people_count(ev.episodes)
+    record(
+        "people_referred",
+        people,
+        label="People referred to the service",
+        unit="people",
+        n=people,
+    )
     record(
         "episodes",
         referred,
-        label="People referred to the service",
-        unit="people",
+        label="Referral episodes (a person referred to two providers counts twice)",
+        unit="episodes",
         n=referred,
     )
     started = int(overall["started"])
@@ -162,8 +175,11 @@ def referrals_and_starts(ev: Evaluation) -> Blocks:
         else "the share is not shown, as it rests on small numbers"
     )
     blocks = Blocks().markdown(
-        f"**{_people(policy, overall['referrals'])}** people were referred and "
-        f"**{_people(policy, overall['started'])}** started: {rate}."
+        f"**{_people(policy, people)}** people were referred, in "
+        f"**{_people(policy, overall['referrals'])}** referral episodes (a person referred to "
+        f"two providers is one person and two referrals); "
+        f"**{_people(policy, overall['started'])}** referrals started: {rate}. The tables "
+        "count referrals."
     )
     for column, table in tables.items():
         blocks.table(

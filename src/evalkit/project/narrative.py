@@ -12,7 +12,7 @@ and the report shows it with that name and date.
     periods:
       2026-Q2:
         date: 2026-07-20                # when the period's text was signed off
-        answers:                        # one per prompt id (evalkit.narrative.PROMPTS)
+        answers:                        # one per prompt id (evalkit.project.narrative.PROMPTS)
           commissioning: Keep the peer-led groups; ...
         recommendations: [Extend peer-led groups to the South site.]
         limitations: [Follow-up at the East site was low.]
@@ -378,20 +378,28 @@ def reference_problems(
     periods: Iterable[str],
     cmoc_ids: Iterable[str],
     kpi_ids: Iterable[str],
+    cmoc_statuses: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The periods, CMOC ids and KPI ids a narrative names that the evaluation does not have.
+    """The periods, CMOC ids and KPI ids a narrative names that the evaluation does not have,
+    and the status changes that disagree with the CMOC table.
 
     Parameters
     ----------
     narrative : Narrative
     periods, cmoc_ids, kpi_ids : iterable of str
         The evaluation's configured periods, the ids in its CMOC table and its KPI ids.
+    cmoc_statuses : mapping of str to str, optional
+        Each CMOC's ``status`` in the CMOC table (``cmocs.csv``). A CMOC's latest
+        ``status_change`` (that of the latest period giving one) must end at that status:
+        the table is the status the report shows. Earlier changes are history and are not
+        compared.
 
     Returns
     -------
     list of str
-        One message per unknown name, with its key path and the nearest known name; empty when
-        every name is known.
+        One message per unknown name, with its key path and the nearest known name, and one
+        per disagreeing status naming both; empty when every name is known and every latest
+        change agrees.
 
     Examples
     --------
@@ -402,6 +410,13 @@ def reference_problems(
     ...     print(problem)
     periods.2026-Q2.cmocs.CMCO1: no CMOC 'CMCO1' in the CMOC table (did you mean 'CMOC1'?)
     periods.2026-Q2.kpis.quit_4wk: no KPI 'quit_4wk' in the KPI definitions (did you mean 'quit_4wk_co'?)
+    >>> entry = PeriodNarrative.model_validate({"evaluator": "A", "date": "2026-07-20",
+    ...     "cmocs": {"CMOC1": {"interpretation": "x", "status_change": {"from": "initial",
+    ...     "to": "supported", "reason": "Both agree."}}}})
+    >>> reference_problems(Narrative({"2026-Q2": entry}), periods=["2026-Q2"],
+    ...     cmoc_ids=["CMOC1"], kpi_ids=[], cmoc_statuses={"CMOC1": "initial"})[0]
+    "periods.2026-Q2.cmocs.CMOC1.status_change.to: 'supported' does not agree with CMOC1's \
+status 'initial' in the CMOC table (cmocs.csv); change one so they agree"
     """  # noqa: E501
     known_periods, cmocs, kpis = list(periods), list(cmoc_ids), list(kpi_ids)
     problems = []
@@ -418,4 +433,23 @@ def reference_problems(
             if kpi_id not in kpis:
                 message = _unknown("KPI", kpi_id, kpis, "the KPI definitions")
                 problems.append(f"{where}.kpis.{kpi_id}: {message}")
+    return problems + _status_problems(narrative, cmoc_statuses or {})
+
+
+def _status_problems(narrative: Narrative, statuses: Mapping[str, str]) -> list[str]:
+    """Each CMOC's latest status change whose ``to`` is not its status in the CMOC table."""
+    latest: dict[str, tuple[str, StatusChange]] = {}
+    for period in sorted(narrative.periods):
+        for cmoc_id, note in narrative.periods[period].cmocs.items():
+            if note.status_change is not None:
+                latest[cmoc_id] = (period, note.status_change)
+    problems = []
+    for cmoc_id, (period, change) in latest.items():
+        status = statuses.get(cmoc_id)
+        if status in CMOC_STATUSES and change.to != status:
+            problems.append(
+                f"periods.{period}.cmocs.{cmoc_id}.status_change.to: {change.to!r} does not "
+                f"agree with {cmoc_id}'s status {status!r} in the CMOC table (cmocs.csv); "
+                "change one so they agree"
+            )
     return problems
