@@ -74,8 +74,8 @@ def test_reach_ratio_of_1_45_reads_1_45_on_the_page_the_index_and_the_summary(
     index = _index(figures, "reach_ratio_q1")
     assert (index["value"], index["ci"]) == ("1.45", "1.30 to 1.60")
     sentence = summary.finding_sentence(figures.loc["reach_ratio_q1"], 8, 5)
-    # n is every referral with a quintile: 93 + 60 + 50 + 40 + 30 = 273, shown as 275.
-    assert sentence.endswith(": 1.45 (95% CI 1.30 to 1.60; 275 people).")
+    # n is every referral (episode) with a quintile: 93 + 60 + 50 + 40 + 30 = 273, shown as 275.
+    assert sentence.endswith(": 1.45 (95% CI 1.30 to 1.60; 275 referrals).")  # episodes, not people
 
 
 def test_share_of_39_46_percent_reads_39_percent_on_the_page_the_index_and_the_summary(
@@ -103,7 +103,7 @@ def test_share_of_39_46_percent_reads_39_percent_on_the_page_the_index_and_the_s
     index = _index(figures, "share_most_deprived")
     assert (index["value"], index["ci"], index["n"]) == ("39%", "36% to 43%", "995")
     assert summary.finding_sentence(figures.loc["share_most_deprived"], 8, 5) == (
-        "Referrals from the most deprived quintile: 39% (95% CI 36% to 43%; 995 people)."
+        "Referrals from the most deprived quintile: 39% (95% CI 36% to 43%; 995 referrals)."
     )
 
 

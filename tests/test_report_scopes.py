@@ -64,7 +64,9 @@ def test_two_period_report_shows_a_trend_and_excludes_later_referrals(demo, tmp_
     # the demo rounds counts of people to the nearest 5 (disclosure.round_to), halves up
     rounded = 5 * math.floor(len(ev.episodes) / 5 + 0.5)
     summary = page_text(folder / "05_summary.html")
-    assert re.search(rf"Episodes:\s+{rounded:,}\.", summary), summary
+    assert re.search(rf"Referral episodes:\s+{rounded:,}\.", summary), summary
+    people = 5 * math.floor(ev.episodes["person_id"].nunique() / 5 + 0.5)
+    assert re.search(rf"People:\s+{people:,}\.", summary), summary
 
 
 def test_data_quality_figures_are_the_package_figures(demo, tmp_path):
