@@ -87,6 +87,29 @@ _AXIS_LABELS = {
 _FREQ_WORDS = {"month": ("monthly", "month"), "quarter": ("quarterly", "quarter")}
 
 
+#: The values a KPI of each unit can take: a process limit beyond them is shown at the bound
+#: (a share cannot fall below 0% or rise above 100%, a count below 0).
+FEASIBLE_RANGE: dict[str, tuple[float, float]] = {
+    "proportion": (0.0, 1.0),
+    "count": (0.0, np.inf),
+    "rate_per_100k": (0.0, np.inf),
+}
+
+
+def feasible_limits(lower: float, upper: float, kind: str) -> tuple[float, float]:
+    """Process limits within the values a KPI of unit ``kind`` can take.
+
+    Examples
+    --------
+    >>> feasible_limits(-0.03, 0.97, "proportion"), feasible_limits(0.39, 1.23, "proportion")
+    ((0.0, 0.97), (0.39, 1.0))
+    >>> feasible_limits(-1.5, 6.4, "mean")  # a mean change may be negative
+    (-1.5, 6.4)
+    """
+    low, high = FEASIBLE_RANGE.get(kind, (-np.inf, np.inf))
+    return float(min(max(lower, low), high)), float(max(min(upper, high), low))
+
+
 def period_text(period: str) -> str:
     """A month (``YYYY-MM``) or quarter (``YYYY-Qn``) as a reader writes it.
 
@@ -186,6 +209,7 @@ def _x_of_date(when: pd.Timestamp, periods: list[str], freq: str) -> float | Non
 
 
 def _segment_lines(ax, chart: pd.DataFrame, scale: float) -> None:
+    kind = str(chart["kpi_unit"].iloc[0])
     for number, part in chart.groupby("segment", sort=True):
         positions = part["_x"].to_numpy(dtype=float)
         left, right = positions[0] - 0.4, positions[-1] + 0.4
@@ -199,9 +223,10 @@ def _segment_lines(ax, chart: pd.DataFrame, scale: float) -> None:
             linewidth=1.4,
             label="Mean" if labelled else None,
         )
-        for limit in ("lower_limit", "upper_limit"):
+        limits = feasible_limits(first["lower_limit"], first["upper_limit"], kind)
+        for limit, value in zip(("lower_limit", "upper_limit"), limits, strict=True):
             ax.hlines(
-                first[limit] * scale,
+                value * scale,
                 left,
                 right,
                 colors="#555555",

@@ -29,6 +29,7 @@ from evalkit.present.labels import date_text
 from evalkit.present.spc_charts import (
     ASSURANCE_TEXT,
     VARIATION_TEXT,
+    feasible_limits,
     period_text,
     plotted_series,
     spc_chart,
@@ -134,11 +135,11 @@ def _summary_table(tables: KpiSeriesTables) -> pd.DataFrame:
     rows = {}
     for row in tables.summary_monthly.itertuples(index=False):
         kind = str(row.kpi_unit)
-        limits = (
-            f"{value_text(row.lower_limit, kind)} to {value_text(row.upper_limit, kind)}"
-            if pd.notna(row.lower_limit)
-            else "not available"
-        )
+        if pd.notna(row.lower_limit):
+            low, high = feasible_limits(row.lower_limit, row.upper_limit, kind)
+            limits = f"{value_text(low, kind)} to {value_text(high, kind)}"
+        else:
+            limits = "not available"
         if bool(row.trial_limits) and pd.notna(row.lower_limit):
             limits += " (trial)"
         by_quarter = (
