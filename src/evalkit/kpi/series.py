@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, ValidationError
-from evalkit.kpi.compute import compute_kpis
+from evalkit.kpi.compute import KPI_COLUMNS, compute_kpis
 from evalkit.kpi.definitions import KpiDefinition, load_kpis
 from evalkit.stats.spc import SPC_COLUMNS, SPC_SUMMARY_COLUMNS, xmr, xmr_summary
 
@@ -59,25 +59,15 @@ Frequency = Literal["month", "quarter"]
 FREQUENCIES: tuple[Frequency, ...] = ("month", "quarter")
 _PANDAS_FREQ = {"month": "M", "quarter": "Q"}
 
-#: Columns of :func:`kpi_series`, one row per KPI and period.
+#: Columns of :func:`kpi_series`, one row per KPI and period: those of
+#: :func:`~evalkit.kpi.compute.compute_kpis` at service level, with the period's frequency and
+#: first day in place of the level and unit.
 SERIES_COLUMNS = (
-    "kpi_id",
-    "title",
-    "kpi_unit",
+    *KPI_COLUMNS[: KPI_COLUMNS.index("period")],
     "freq",
     "period",
     "period_start",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_lower",
-    "ci_upper",
-    "target",
-    "direction",
-    "rag",
-    "previous_value",
-    "change_from_previous",
-    "note",
+    *KPI_COLUMNS[KPI_COLUMNS.index("numerator") :],
 )
 #: Columns of :func:`kpi_spc`: the KPI, then :data:`evalkit.stats.spc.SPC_COLUMNS`.
 SPC_KPI_COLUMNS = ("kpi_id", "title", "kpi_unit", "freq", *SPC_COLUMNS)
