@@ -252,6 +252,11 @@ class _Collector:
             }
         )
 
+    def hold(self, reasons, index, path, row, table, column, value, rule, **hint) -> None:
+        """An error on a row, and the reason its row is held back (``column: rule (value)``)."""
+        self.add("error", path, row, table, column, value, rule, **hint)
+        reasons[index].append(f"{column}: {rule} ({value!r})")
+
     def frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.issues, columns=ISSUE_COLUMNS)
         frame["row"] = frame["row"].astype("Int64")
@@ -466,8 +471,9 @@ def _parse_file(
                 for index in outside[outside].index:
                     value = frame.at[index, spec.name]
                     column = _display_column(frame, index, table, spec.name)
-                    out.add(
-                        "error",
+                    out.hold(
+                        reasons,
+                        index,
                         path,
                         rows[index],
                         table,
@@ -476,7 +482,6 @@ def _parse_file(
                         rule,
                         hint_key="date outside the plausible range",
                     )
-                    reasons[index].append(f"{column}: {rule} ({value!r})")
         parsed[spec.name] = values
         for index in bad[bad].index:
             value = frame.at[index, spec.name]
@@ -782,8 +787,7 @@ def _report_failures(table, frame, raw, why, file, row, failures, out: _Collecto
             assert measure is not None  # the range rule passes measures it does not know
             rule = f"out-of-range item value ({measure.min:g} to {measure.max:g})"
         hint = _failure_hint(table, raw_column or column, check, value)
-        out.add("error", file[index], row[index], table, column, value, rule, hint=hint)
-        why[index].append(f"{column}: {rule} ({value!r})")
+        out.hold(why, index, file[index], row[index], table, column, value, rule, hint=hint)
 
 
 def _code_tree(tables, out: _Collector) -> None:
@@ -806,8 +810,9 @@ def _code_tree(tables, out: _Collector) -> None:
             kind, codes = problems[code]
             rule = rules[kind](codes)
             value = raw.at[index, "parent_id"]
-            out.add(
-                "error",
+            out.hold(
+                why,
+                index,
                 file[index],
                 row[index],
                 "codebook",
@@ -816,7 +821,6 @@ def _code_tree(tables, out: _Collector) -> None:
                 rule,
                 hint_key="code tree",
             )
-            why[index].append(f"parent_id: {rule} ({value!r})")
             continue
         seen, node = {code}, parent.get(code)
         while isinstance(node, str) and node in parent and node not in seen:
@@ -869,8 +873,9 @@ def _cross_table(tables, out: _Collector, parts: list[_Part] | None = None) -> N
         held = frame[column].isin(all_parent) & ~frame[column].isin(set(ok_parent))
         for index in unknown[unknown].index:
             rule = f"{column} not found in {parent}"
-            out.add(
-                "error",
+            out.hold(
+                why,
+                index,
                 file[index],
                 row[index],
                 table,
@@ -879,7 +884,6 @@ def _cross_table(tables, out: _Collector, parts: list[_Part] | None = None) -> N
                 rule,
                 hint_key="foreign key",
             )
-            why[index].append(f"{column}: {rule} ({raw.at[index, column]!r})")
         rule = f"its {parent} row was quarantined"
         for index in held[held].index:
             why[index].append(f"{column}: {rule}")
